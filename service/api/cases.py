@@ -1,0 +1,214 @@
+"""The inspectors' case queue."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
+from sqlalchemy import select
+
+from service.api.deps import InspectorDep, RuntimeDep, SessionDep
+from service.api.problems import PROBLEM_RESPONSES
+from service.api.schemas import (
+    CaseDetail,
+    CaseEventRead,
+    CasePage,
+    CaseRead,
+    LatLon,
+    PhotoRead,
+    ReportRead,
+    TransitionRequest,
+    WardRef,
+)
+from service.areas.models import Ward
+from service.cases import queries
+from service.cases import service as case_service
+from service.cases.models import Case
+from service.cases.workflow import allowed_targets
+from service.errors import InvalidRequest, NotFound
+from service.reports import service as report_service
+from service.reports.models import Photo, Report
+from service.units.models import Unit
+
+router = APIRouter(prefix="/api/v1", tags=["inspectors"], responses=PROBLEM_RESPONSES)
+
+
+def _latlon(geom: object) -> LatLon | None:
+    found = report_service.lat_lon(geom)
+    return LatLon(lat=found[0], lon=found[1]) if found else None
+
+
+class _Names:
+    """Ward and unit names for a page of cases, read once."""
+
+    def __init__(self, session: SessionDep) -> None:
+        self.wards = {
+            w.id: WardRef(code=w.code, name=w.name)
+            for w in session.execute(select(Ward.id, Ward.code, Ward.name))
+        }
+        self.units = dict(session.execute(select(Unit.id, Unit.slug)).tuples().all())
+
+    def case(self, case: Case) -> CaseRead:
+        return CaseRead(
+            id=case.id,
+            category=case.category,
+            status=case.status,
+            priority=case.priority,
+            ward=self.wards.get(case.ward_id) if case.ward_id else None,
+            location=_latlon(case.location),
+            location_match=case.location_match,  # type: ignore[arg-type]
+            distance_to_ward_m=case.distance_to_ward_m,
+            owning_unit=self.units.get(case.owning_unit_id) if case.owning_unit_id else None,
+            due_at=case.due_at,
+            created_at=case.created_at,
+            updated_at=case.updated_at,
+            allowed_transitions=sorted(allowed_targets(case.status)),
+        )
+
+
+def _parse_floats(raw: str, count: int, name: str) -> list[float]:
+    try:
+        values = [float(v) for v in raw.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != count or any(v != v or abs(v) == float("inf") for v in values):
+        raise InvalidRequest(
+            f"{name} needs {count} comma-separated numbers.",
+            errors=[{"parameter": name, "detail": f"{count} numbers"}],
+        )
+    return values
+
+
+def _near(near: str | None, radius_m: float) -> queries.Near | None:
+    if near is None:
+        return None
+    lat, lon = _parse_floats(near, 2, "near")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidRequest(
+            "near is lat,lon in degrees.",
+            errors=[{"parameter": "near", "detail": "lat,lon out of range"}],
+        )
+    return queries.Near(lat=lat, lon=lon, radius_m=radius_m)
+
+
+def _bbox(bbox: str | None) -> queries.BBox | None:
+    if bbox is None:
+        return None
+    min_lon, min_lat, max_lon, max_lat = _parse_floats(bbox, 4, "bbox")
+    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+        raise InvalidRequest(
+            "bbox is min_lon,min_lat,max_lon,max_lat.",
+            errors=[{"parameter": "bbox", "detail": "corners out of order"}],
+        )
+    return queries.BBox(min_lon, min_lat, max_lon, max_lat)
+
+
+@router.get("/cases", response_model=CasePage, summary="The case queue, filtered and paged")
+def list_cases(
+    session: SessionDep,
+    staff: InspectorDep,
+    status: Annotated[list[str] | None, Query(description="repeat for several")] = None,
+    category: Annotated[list[str] | None, Query()] = None,
+    ward: Annotated[str | None, Query(description="ward code", max_length=16)] = None,
+    location_match: Annotated[
+        str | None, Query(pattern="^(inside|approximate|outside|missing)$")
+    ] = None,
+    near: Annotated[str | None, Query(description="lat,lon", max_length=60)] = None,
+    radius_m: Annotated[float, Query(gt=0, le=50_000)] = 500.0,
+    bbox: Annotated[
+        str | None, Query(description="min_lon,min_lat,max_lon,max_lat", max_length=120)
+    ] = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="free text")] = None,
+    sort: queries.SortKey = "-created_at",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> CasePage:
+    filters = queries.CaseFilter(
+        statuses=tuple(status or ()),
+        categories=tuple(category or ()),
+        ward_code=ward,
+        location_match=location_match,
+        near=_near(near, radius_m),
+        bbox=_bbox(bbox),
+        created_from=created_from,
+        created_to=created_to,
+        text=q,
+    )
+    page = queries.list_cases(session, filters=filters, sort=sort, limit=limit, cursor=cursor)
+    names = _Names(session)
+    return CasePage(items=[names.case(c) for c in page.cases], next_cursor=page.next_cursor)
+
+
+def _report(report: Report) -> ReportRead:
+    return ReportRead(
+        id=report.id,
+        channel=report.channel,
+        received_at=report.received_at,
+        text=report.text,
+        address=report.address_text,
+        location=_latlon(report.location),
+        location_source=report.location_source,
+        location_accuracy_m=report.location_accuracy_m,
+        photos=[
+            PhotoRead(
+                id=p.id,
+                url=f"/api/v1/photos/{p.id}",
+                mime_type=p.mime_type,
+                width=p.width,
+                height=p.height,
+                size_bytes=p.size_bytes,
+                sha256=p.sha256,
+                exif_location=_latlon(p.exif_location),
+                exif_taken_at=p.exif_taken_at,
+            )
+            for p in report.photos
+        ],
+    )
+
+
+def _detail(session: SessionDep, case: Case) -> CaseDetail:
+    base = _Names(session).case(case)
+    reports = case_service.list_case_reports(session, case_id=case.id)
+    events = [CaseEventRead.model_validate(e, from_attributes=True) for e in case.events]
+    return CaseDetail(**base.model_dump(), reports=[_report(r) for r in reports], events=events)
+
+
+@router.get(
+    "/cases/{case_id}",
+    response_model=CaseDetail,
+    summary="A case with its reports, photos and history",
+)
+def get_case(case_id: int, session: SessionDep, staff: InspectorDep) -> CaseDetail:
+    return _detail(session, case_service.get_case(session, case_id=case_id))
+
+
+@router.post(
+    "/cases/{case_id}/transitions",
+    response_model=CaseDetail,
+    summary="Move a case through its workflow (illegal moves answer 409)",
+)
+def transition_case(
+    case_id: int, body: TransitionRequest, session: SessionDep, staff: InspectorDep
+) -> CaseDetail:
+    case_service.apply_transition(
+        session, case_id=case_id, target=body.to, actor=staff.name, note=body.note
+    )
+    session.expire_all()
+    return _detail(session, case_service.get_case(session, case_id=case_id))
+
+
+@router.get(
+    "/photos/{photo_id}",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+    summary="A report photo",
+)
+def get_photo(
+    photo_id: int, session: SessionDep, runtime: RuntimeDep, staff: InspectorDep
+) -> FileResponse:
+    photo = session.get(Photo, photo_id)
+    if photo is None:
+        raise NotFound(f"Photo {photo_id} does not exist.")
+    return FileResponse(runtime.blobs.path_for(photo.sha256), media_type=photo.mime_type)

@@ -1,0 +1,62 @@
+"""Request-scoped dependencies: the session (commit on success), settings, runtime, staff."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.staff import service as staff_service
+from service.staff.service import Staff
+from service.wiring import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_settings_dep(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    session = runtime.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def current_staff(request: Request, session: SessionDep, settings: SettingsDep) -> Staff:
+    return staff_service.authenticate(
+        session, token=_bearer(request), admin_token=settings.admin_token.get_secret_value()
+    )
+
+
+def inspector(staff: Annotated[Staff, Depends(current_staff)]) -> Staff:
+    staff_service.require_role(staff, "inspector")
+    return staff
+
+
+InspectorDep = Annotated[Staff, Depends(inspector)]

@@ -1,0 +1,117 @@
+"""Citizen-facing routes: submit a report, follow it by tracking code."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from service.api.deps import RuntimeDep, SessionDep
+from service.api.intake_body import parse_intake, read_capped_body
+from service.api.problems import PROBLEM_RESPONSES
+from service.api.schemas import ReportAccepted, ReportCreate, TimelineEntry, TrackRead
+from service.areas.models import Ward
+from service.cases import service as case_service
+from service.reports import service as report_service
+from service.triage import pipeline
+
+router = APIRouter(prefix="/api/v1", tags=["citizens"])
+
+_INTAKE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/ReportCreate"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["report"],
+                    "properties": {
+                        "report": {
+                            "type": "string",
+                            "description": "ReportCreate as a JSON string",
+                        },
+                        "photos": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                        },
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/reports",
+    status_code=202,
+    response_model=ReportAccepted,
+    openapi_extra=_INTAKE_BODY,
+    responses={
+        200: {"model": ReportAccepted, "description": "Already received (re-send)"},
+        **PROBLEM_RESPONSES,
+    },
+    summary="Submit a field report (JSON with base64 photos, or multipart with photo files)",
+)
+async def submit_report(
+    request: Request, response: Response, session: SessionDep, runtime: RuntimeDep
+) -> ReportAccepted:
+    settings = runtime.settings
+    body = await read_capped_body(request, max_bytes=settings.max_body_bytes)
+    incoming = await parse_intake(
+        request, body=body, max_photos=settings.max_photos, max_photo_bytes=settings.max_photo_bytes
+    )
+    accepted = report_service.accept_report(
+        session, incoming=incoming, blobs=runtime.blobs, limits=runtime.photo_limits
+    )
+    report = accepted.report
+    if accepted.is_duplicate:
+        response.status_code = 200
+    else:
+        pipeline.submit_report(session, report=report)
+    return ReportAccepted(
+        report_id=report.id,
+        tracking_code=report.tracking_code,
+        duplicate=accepted.is_duplicate,
+        track_url=f"{settings.public_base_url}/api/v1/track/{report.tracking_code}",
+    )
+
+
+@router.get(
+    "/track/{code}",
+    response_model=TrackRead,
+    responses=PROBLEM_RESPONSES,
+    summary="A citizen follows a report by its tracking code",
+)
+def track(code: str, session: SessionDep) -> TrackRead:
+    report = report_service.get_report_by_tracking_code(session, code=code)
+    if report.case_id is None:
+        return TrackRead(
+            tracking_code=report.tracking_code,
+            received_at=report.received_at,
+            status="received",
+            category=None,
+            ward_name=None,
+            due_at=None,
+            timeline=[TimelineEntry(at=report.received_at, status="received")],
+        )
+    case = case_service.get_case(session, case_id=report.case_id)
+    ward = session.get(Ward, case.ward_id) if case.ward_id else None
+    events = case_service.list_public_events(session, case_id=case.id)
+    timeline = [TimelineEntry(at=report.received_at, status="received")] + [
+        TimelineEntry(at=e.occurred_at, status=e.to_status) for e in events if e.to_status
+    ]
+    return TrackRead(
+        tracking_code=report.tracking_code,
+        received_at=report.received_at,
+        status=case.status,
+        category=case.category,
+        ward_name=ward.name if ward else None,
+        due_at=case.due_at,
+        timeline=timeline,
+    )
+
+
+def intake_schema_components() -> dict[str, Any]:
+    schema = ReportCreate.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = schema.pop("$defs", {})
+    return {"ReportCreate": schema, **defs}

@@ -1,0 +1,155 @@
+"""Request and response bodies of the HTTP API."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LocationIn(_Strict):
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="WGS 84 latitude")
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="WGS 84 longitude")
+    accuracy_m: float | None = Field(None, ge=0, le=100_000, allow_inf_nan=False)
+    source: Literal["device_gps", "address"] = "device_gps"
+
+
+class ReporterIn(_Strict):
+    name: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+
+
+class PhotoIn(_Strict):
+    filename: str | None = Field(None, max_length=255)
+    content_base64: str = Field(min_length=4, description="the image file, base64-encoded")
+
+
+class ReportCreate(_Strict):
+    """A field report. Photos go inline as base64 here, or as multipart file parts."""
+
+    channel: str = Field("api", pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)
+    external_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="the sender's id for this report; re-sending it returns the first report",
+    )
+    thread_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="a conversation id in the channel; later reports join the same case",
+    )
+    text: str = Field(min_length=1, max_length=5000)
+    address: str | None = Field(None, max_length=500)
+    location: LocationIn | None = None
+    reporter: ReporterIn | None = None
+    submitted_at: AwareDatetime | None = None
+    photos: list[PhotoIn] = Field(default_factory=list, max_length=8)
+
+
+class ReportAccepted(BaseModel):
+    report_id: int
+    tracking_code: str
+    duplicate: bool
+    track_url: str
+
+
+class LatLon(BaseModel):
+    lat: float
+    lon: float
+
+
+class WardRef(BaseModel):
+    code: str
+    name: str
+
+
+class CaseRead(BaseModel):
+    id: int
+    category: str
+    status: str
+    priority: str
+    ward: WardRef | None
+    location: LatLon | None
+    location_match: Literal["inside", "approximate", "outside", "missing"]
+    distance_to_ward_m: float | None
+    owning_unit: str | None
+    due_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    allowed_transitions: list[str]
+
+
+class CasePage(BaseModel):
+    items: list[CaseRead]
+    next_cursor: str | None
+
+
+class PhotoRead(BaseModel):
+    id: int
+    url: str
+    mime_type: str
+    width: int
+    height: int
+    size_bytes: int
+    sha256: str
+    exif_location: LatLon | None
+    exif_taken_at: datetime | None
+
+
+class ReportRead(BaseModel):
+    """A report as inspectors see it: no reporter identity (confidential)."""
+
+    id: int
+    channel: str
+    received_at: datetime
+    text: str
+    address: str | None
+    location: LatLon | None
+    location_source: str | None
+    location_accuracy_m: float | None
+    photos: list[PhotoRead]
+
+
+class CaseEventRead(BaseModel):
+    id: int
+    occurred_at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    before: dict[str, object]
+    after: dict[str, object]
+    note: str | None
+
+
+class CaseDetail(CaseRead):
+    reports: list[ReportRead]
+    events: list[CaseEventRead]
+
+
+class TransitionRequest(_Strict):
+    to: str = Field(description="target status", examples=["triaged"])
+    note: str | None = Field(None, max_length=2000)
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    status: str
+
+
+class TrackRead(BaseModel):
+    """What a citizen may see: status and dates, never personal data or internal notes."""
+
+    tracking_code: str
+    received_at: datetime
+    status: str
+    category: str | None
+    ward_name: str | None
+    due_at: datetime | None
+    timeline: list[TimelineEntry]

@@ -1,0 +1,84 @@
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.db import Base
+from service.geo import SRID
+
+CATEGORIES = ("unclassified", "cable", "ad", "other")
+STATUSES = (
+    "new",
+    "triaged",
+    "assigned",
+    "in_progress",
+    "resolved",
+    "closed",
+    "rejected",
+    "reopened",
+)
+PRIORITIES = ("normal", "urgent")
+LOCATION_MATCHES = ("inside", "approximate", "outside", "missing")
+
+
+class Case(Base):
+    """One real-world problem; several reports may point at it."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(f"category IN {CATEGORIES!r}", name="category"),
+        CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+        CheckConstraint(f"priority IN {PRIORITIES!r}", name="priority"),
+        CheckConstraint(f"location_match IN {LOCATION_MATCHES!r}", name="location_match"),
+        Index(
+            "ix_cases_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), default="unclassified", index=True)
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"), index=True)
+    location: Mapped[Any | None] = mapped_column(Geometry("POINT", srid=SRID, spatial_index=True))
+    location_match: Mapped[str] = mapped_column(String(12))
+    distance_to_ward_m: Mapped[float | None] = mapped_column()
+    owning_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    events: Mapped[list["CaseEvent"]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class CaseEvent(Base):
+    """Append-only history of a case: who did what, when, and the before/after values."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    before: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    note: Mapped[str | None] = mapped_column(Text)
+    is_public: Mapped[bool] = mapped_column(default=False)
+
+    case: Mapped[Case] = relationship(back_populates="events")

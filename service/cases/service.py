@@ -1,0 +1,158 @@
+"""Open cases, attach reports, move cases through the workflow, and query the queue."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from service.areas.service import WardMatch
+from service.cases import workflow
+from service.cases.deadlines import add_working_days
+from service.cases.models import Case, CaseEvent
+from service.errors import CaseNotFound
+from service.reports.models import Report
+from service.textnorm import fold
+
+SYSTEM_ACTOR = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class DuePolicy:
+    working_days: int
+    timezone: str
+
+
+def open_case(
+    session: Session,
+    *,
+    report: Report,
+    location: Any | None,
+    ward: WardMatch | None,
+    owning_unit_id: int | None,
+    due: DuePolicy,
+) -> Case:
+    now = datetime.now(UTC)
+    case = Case(
+        category="unclassified",
+        status="new",
+        priority="normal",
+        ward_id=ward.ward_id if ward else None,
+        location=location,
+        location_match=ward.match if ward else "missing",
+        distance_to_ward_m=ward.distance_m if ward else None,
+        owning_unit_id=owning_unit_id,
+        due_at=add_working_days(now, due.working_days, tz=due.timezone),
+        created_at=now,
+        updated_at=now,
+        search_text=fold(report.text),
+    )
+    session.add(case)
+    session.flush()
+    report.case_id = case.id
+    _record(
+        session,
+        case,
+        action="opened",
+        to_status="new",
+        is_public=True,
+        after={
+            "report_id": report.id,
+            "location_match": case.location_match,
+            "ward_code": ward.ward_code if ward else None,
+        },
+    )
+    return case
+
+
+def attach_report(session: Session, *, case_id: int, report: Report) -> Case:
+    case = get_case(session, case_id=case_id, for_update=True)
+    report.case_id = case.id
+    case.search_text = f"{case.search_text} {fold(report.text)}".strip()
+    case.updated_at = datetime.now(UTC)
+    _record(session, case, action="report_attached", after={"report_id": report.id})
+    return case
+
+
+def apply_transition(
+    session: Session, *, case_id: int, target: str, actor: str, note: str | None
+) -> Case:
+    case = get_case(session, case_id=case_id, for_update=True)
+    workflow.check_transition(case_id=case.id, current=case.status, target=target)
+    before = case.status
+    case.status = target
+    case.updated_at = datetime.now(UTC)
+    _record(
+        session,
+        case,
+        action="transition",
+        actor=actor,
+        from_status=before,
+        to_status=target,
+        note=note,
+        is_public=True,
+        before={"status": before},
+        after={"status": target},
+    )
+    return case
+
+
+def _record(
+    session: Session,
+    case: Case,
+    *,
+    action: str,
+    actor: str = SYSTEM_ACTOR,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    note: str | None = None,
+    is_public: bool = False,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            actor=actor,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+            is_public=is_public,
+            before=before or {},
+            after=after or {},
+            occurred_at=datetime.now(UTC),
+        )
+    )
+    session.flush()
+
+
+def get_case(session: Session, *, case_id: int, for_update: bool = False) -> Case:
+    stmt = select(Case).where(Case.id == case_id)
+    stmt = stmt.with_for_update() if for_update else stmt.options(selectinload(Case.events))
+    case = session.scalar(stmt)
+    if case is None:
+        raise CaseNotFound(f"Case {case_id} does not exist.")
+    return case
+
+
+def list_case_reports(session: Session, *, case_id: int) -> list[Report]:
+    return list(
+        session.scalars(
+            select(Report)
+            .where(Report.case_id == case_id)
+            .options(selectinload(Report.photos))
+            .order_by(Report.id)
+        )
+    )
+
+
+def list_public_events(session: Session, *, case_id: int) -> list[CaseEvent]:
+    return list(
+        session.scalars(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case_id, CaseEvent.is_public.is_(True))
+            .order_by(CaseEvent.id)
+        )
+    )

@@ -1,0 +1,178 @@
+"""`triage`: every operator-facing command."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.orm import Session
+
+from service.areas import service as area_service
+from service.config import Settings, get_settings
+from service.errors import ServiceError
+from service.outbox import service as outbox_service
+from service.staff import service as staff_service
+from service.units import service as unit_service
+from service.wiring import build_runtime
+
+app = typer.Typer(help="Huế field-report triage service", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema", no_args_is_help=True)
+wards_app = typer.Typer(help="Ward and commune boundaries", no_args_is_help=True)
+units_app = typer.Typer(help="Organisational units", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff API keys", no_args_is_help=True)
+outbox_app = typer.Typer(help="Queued work", no_args_is_help=True)
+seed_app = typer.Typer(help="Demo data", no_args_is_help=True)
+for sub, name in (
+    (db_app, "db"),
+    (wards_app, "wards"),
+    (units_app, "units"),
+    (staff_app, "staff"),
+    (outbox_app, "outbox"),
+    (seed_app, "seed"),
+):
+    app.add_typer(sub, name=name)
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+def _session(settings: Settings) -> Session:
+    runtime = build_runtime(settings, dispatch_after_commit=False)
+    return runtime.session_factory()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations (creates the PostGIS extension on a new database)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from service.config import PROJECT_ROOT
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.attributes["database_url"] = get_settings().database_url
+    command.upgrade(cfg, revision)
+    typer.echo(f"database at {revision}")
+
+
+@wards_app.command("load")
+def wards_load(
+    file: Annotated[Path | None, typer.Argument(help="GeoJSON FeatureCollection")] = None,
+) -> None:
+    """Load or replace wards by code from a boundary file (default: the shipped Huế file)."""
+    settings = get_settings()
+    path = file or settings.wards_file
+    try:
+        features = area_service.read_boundary_file(path.read_bytes())
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror}")
+        return
+    except ServiceError as exc:
+        _fail(f"{path}: {exc.detail}")
+        return
+    with (
+        _session(settings) as session,
+        typer.progressbar(
+            length=len(features), label=f"loading {path.name}", file=sys.stderr
+        ) as bar,
+    ):
+        try:
+            result = area_service.load_boundaries(
+                session, features=features, progress=lambda _n: bar.update(1)
+            )
+            session.commit()
+        except ServiceError as exc:
+            _fail(f"{path}: {exc.detail} (nothing was loaded)")
+            return
+    typer.echo(f"loaded {result.loaded} wards from {path}")
+
+
+@app.command()
+def geotag(
+    lat: Annotated[float, typer.Argument(min=-90, max=90)],
+    lon: Annotated[float, typer.Argument(min=-180, max=180)],
+) -> None:
+    """Print the ward of a point as JSON: inside, approximate (near an edge) or outside."""
+    settings = get_settings()
+    with _session(settings) as session:
+        m = area_service.locate_ward(
+            session, lat=lat, lon=lon, tolerance_m=settings.geotag_tolerance_m
+        )
+    typer.echo(
+        json.dumps(
+            {
+                "ward_code": m.ward_code,
+                "ward_name": m.ward_name,
+                "match": m.match,
+                "distance_m": m.distance_m,
+            },
+            ensure_ascii=False,
+        )
+    )
+
+
+@units_app.command("load")
+def units_load(file: Annotated[Path | None, typer.Argument()] = None) -> None:
+    """Load or update units (divisions, IOC, operators) by slug from a JSON list."""
+    settings = get_settings()
+    path = file or settings.units_file
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        _fail(f"cannot read {path}: {exc}")
+        return
+    with _session(settings) as session:
+        try:
+            count = unit_service.load_units(session, rows=rows)
+        except ServiceError as exc:
+            _fail(f"{path}: {exc.detail}")
+            return
+        session.commit()
+    typer.echo(f"loaded {count} units from {path}")
+
+
+@staff_app.command("add")
+def staff_add(name: str, role: Annotated[str, typer.Option()] = "inspector") -> None:
+    """Create an API key for a staff member; the token is shown once."""
+    with _session(get_settings()) as session:
+        try:
+            token = staff_service.create_api_key(session, name=name, role=role)
+        except ValueError as exc:
+            _fail(str(exc))
+            return
+        session.commit()
+    typer.echo(token)
+
+
+@outbox_app.command("status")
+def outbox_status() -> None:
+    """How many queued tasks have not completed yet."""
+    with _session(get_settings()) as session:
+        typer.echo(f"{outbox_service.count_pending(session)} pending")
+
+
+@outbox_app.command("sweep")
+def outbox_sweep() -> None:
+    """Re-dispatch queued tasks that were never sent or never completed."""
+    settings = get_settings()
+    runtime = build_runtime(settings, dispatch_after_commit=False)
+    sent = outbox_service.sweep(
+        runtime.session_factory,
+        runtime.dispatcher,
+        redispatch_after_s=settings.outbox_redispatch_after_s,
+    )
+    typer.echo(f"dispatched {sent}")
+
+
+@seed_app.command("demo")
+def seed_demo() -> None:
+    """Submit a handful of demo reports (once) and create a demo inspector key."""
+    from service.demo import seed
+
+    settings = get_settings()
+    runtime = build_runtime(settings)
+    for line in seed(runtime):
+        typer.echo(line)

@@ -1,0 +1,63 @@
+"""Typed settings, read once at start-up (env prefix TRIAGE_)."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRIAGE_", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    database_url: str = Field(
+        "postgresql+psycopg2://postgres@127.0.0.1:54329/triage",
+        validation_alias=AliasChoices("TRIAGE_DATABASE_URL", "DATABASE_URL"),
+    )
+    # Redis when given; otherwise Celery uses the database itself as its broker
+    # (kombu's SQLAlchemy transport), so no extra server is needed.
+    broker_url: str | None = Field(
+        None, validation_alias=AliasChoices("TRIAGE_BROKER_URL", "REDIS_URL")
+    )
+    broker_visibility_timeout_s: int = 300
+    media_root: Path = PROJECT_ROOT / ".local" / "media"
+    wards_file: Path = PROJECT_ROOT / "data" / "hue_2025_wards.geojson"
+    units_file: Path = PROJECT_ROOT / "data" / "units.json"
+    problem_base_url: str = "https://triage.hue.example/problems/"
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    geotag_tolerance_m: float = 300.0
+    max_body_bytes: int = 40 * 1024 * 1024
+    max_photo_bytes: int = 10 * 1024 * 1024
+    max_photo_pixels: int = 40_000_000
+    max_photos: int = 8
+    max_text_chars: int = 5000
+
+    due_working_days: int = 7
+    local_timezone: str = "Asia/Ho_Chi_Minh"
+
+    outbox_redispatch_after_s: int = 60
+    outbox_sweep_every_s: float = 15.0
+
+    admin_token: SecretStr = SecretStr("dev-admin-token")
+
+    @model_validator(mode="after")
+    def _no_default_secrets_in_prod(self) -> "Settings":
+        if self.env == "prod" and self.admin_token.get_secret_value() == "dev-admin-token":
+            raise ValueError("TRIAGE_ADMIN_TOKEN must be set to a real secret when TRIAGE_ENV=prod")
+        return self
+
+    @property
+    def effective_broker_url(self) -> str:
+        if self.broker_url:
+            return self.broker_url
+        return "sqla+" + self.database_url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,15 @@
+"""Ports between the domain and the outside world, and the plain data that crosses them."""
+
+from typing import Any, Protocol
+
+
+class DispatchFailed(Exception):
+    """The broker did not take the message; the outbox keeps it for the sweeper."""
+
+
+class TaskDispatcher(Protocol):
+    """Hands a named task with JSON-safe keyword arguments to the task queue."""
+
+    def dispatch(self, task_name: str, kwargs: dict[str, Any]) -> None:
+        """Send it now, or raise DispatchFailed."""
+        ...

@@ -1,0 +1,21 @@
+"""Every package's models, so Alembic sees one metadata."""
+
+from service.areas.models import Ward
+from service.cases.models import Case, CaseEvent
+from service.db import Base
+from service.outbox.models import OutboxMessage
+from service.reports.models import Photo, Report
+from service.staff.models import ApiKey
+from service.units.models import Unit
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Case",
+    "CaseEvent",
+    "OutboxMessage",
+    "Photo",
+    "Report",
+    "Unit",
+    "Ward",
+]

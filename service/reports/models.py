@@ -1,0 +1,89 @@
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.db import Base
+from service.geo import SRID
+
+LOCATION_SOURCES = ("device_gps", "photo_exif", "address")
+
+
+class Report(Base):
+    """One intake exactly as received, from any channel. Reporter fields are personal data."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_reports_channel_external_id"),
+        CheckConstraint(
+            f"location_source IS NULL OR location_source IN {LOCATION_SOURCES!r}",
+            name="location_source",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(40))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    thread_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    text: Mapped[str] = mapped_column(Text)
+    address_text: Mapped[str | None] = mapped_column(Text)
+    reporter_name: Mapped[str | None] = mapped_column(String(200))
+    reporter_phone: Mapped[str | None] = mapped_column(String(40))
+    reporter_email: Mapped[str | None] = mapped_column(String(320))
+    location: Mapped[Any | None] = mapped_column(Geometry("POINT", srid=SRID, spatial_index=False))
+    location_source: Mapped[str | None] = mapped_column(String(20))
+    location_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    raw_content_type: Mapped[str] = mapped_column(String(200))
+    raw_body_sha256: Mapped[str] = mapped_column(String(64))
+    raw_body_size: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), index=True
+    )
+
+    photos: Mapped[list["Photo"]] = relationship(
+        back_populates="report", order_by="Photo.position", cascade="all, delete-orphan"
+    )
+
+
+class Photo(Base):
+    """A photo of a report; the file lives in the media store under its sha256."""
+
+    __tablename__ = "photos"
+    __table_args__ = (UniqueConstraint("report_id", "position", name="uq_photos_report_position"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    mime_type: Mapped[str] = mapped_column(String(50))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    original_filename: Mapped[str | None] = mapped_column(String(255))
+    exif_location: Mapped[Any | None] = mapped_column(
+        Geometry("POINT", srid=SRID, spatial_index=False)
+    )
+    exif_taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    report: Mapped[Report] = relationship(back_populates="photos")

@@ -1,0 +1,102 @@
+"""Check an uploaded photo before keeping it: real image bytes, bounded size and pixels."""
+
+import io
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+
+_MAGIC = (
+    (b"\xff\xd8\xff", "image/jpeg", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "PNG"),
+)
+_GPS_IFD = 0x8825
+_EXIF_IFD = 0x8769
+_DATETIME_ORIGINAL = 36867
+_UTC7 = timedelta(hours=7)
+
+
+class PhotoRejected(ValueError):
+    """The bytes are not an acceptable photo; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoInfo:
+    mime_type: str
+    width: int
+    height: int
+    gps_lat: float | None
+    gps_lon: float | None
+    taken_at: datetime | None
+
+
+def sniff_mime(data: bytes) -> tuple[str, str] | None:
+    for magic, mime, fmt in _MAGIC:
+        if data.startswith(magic):
+            return mime, fmt
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp", "WEBP"
+    return None
+
+
+def inspect_photo(data: bytes, *, max_bytes: int, max_pixels: int) -> PhotoInfo:
+    if not data:
+        raise PhotoRejected("the file is empty")
+    if len(data) > max_bytes:
+        raise PhotoRejected(f"the file is {len(data)} bytes; the limit is {max_bytes}")
+    sniffed = sniff_mime(data)
+    if sniffed is None:
+        raise PhotoRejected("not a JPEG, PNG or WebP image (checked by its content)")
+    mime, fmt = sniffed
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data), formats=[fmt])
+            width, height = img.size
+            if width * height > max_pixels:
+                raise PhotoRejected(
+                    f"the image is {width}x{height} pixels; the limit is {max_pixels} pixels"
+                )
+            exif = img.getexif()
+            if fmt == "JPEG":
+                img.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            img.load()
+    except PhotoRejected:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Warning) as exc:
+        raise PhotoRejected(f"the image cannot be decoded ({type(exc).__name__})") from exc
+    lat, lon = _gps(exif)
+    return PhotoInfo(mime, width, height, lat, lon, _taken_at(exif))
+
+
+def _gps(exif: Any) -> tuple[float | None, float | None]:
+    try:
+        gps = exif.get_ifd(_GPS_IFD)
+        lat = _dms(gps[2], gps.get(1, "N"), "S")
+        lon = _dms(gps[4], gps.get(3, "E"), "W")
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, IndexError, AttributeError):
+        return None, None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
+        return None, None
+    return lat, lon
+
+
+def _dms(value: Any, ref: Any, negative: str) -> float:
+    d, m, s = (float(v) for v in value)
+    decimal = d + m / 60 + s / 3600
+    ref_text = ref.decode() if isinstance(ref, bytes) else str(ref)
+    return -decimal if ref_text.strip().upper() == negative else decimal
+
+
+def _taken_at(exif: Any) -> datetime | None:
+    try:
+        raw = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL)
+        if not raw:
+            return None
+        # EXIF has no zone; phones in Huế record local time (UTC+7).
+        local = datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+        return (local.replace(tzinfo=UTC) - _UTC7).astimezone(UTC)
+    except (ValueError, TypeError, AttributeError):
+        return None

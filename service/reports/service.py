@@ -1,0 +1,185 @@
+"""Accept a report exactly as received: store it, its photos and its raw body in one go."""
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2.shape import to_shape
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from service.errors import InvalidPhoto, ReportNotFound, TrackingCodeNotFound
+from service.geo import point
+from service.reports.blobs import BlobStore
+from service.reports.models import Photo, Report
+from service.reports.photos import PhotoInfo, PhotoRejected, inspect_photo
+
+logger = logging.getLogger(__name__)
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingPhoto:
+    data: bytes
+    filename: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingReport:
+    channel: str
+    text: str
+    raw_body: bytes
+    raw_content_type: str
+    payload: dict[str, Any]
+    external_id: str | None = None
+    thread_id: str | None = None
+    address: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+    location_source: str | None = None
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    reporter_email: str | None = None
+    submitted_at: datetime | None = None
+    photos: tuple[IncomingPhoto, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoLimits:
+    max_bytes: int
+    max_pixels: int
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    report: Report
+    is_duplicate: bool
+
+
+def new_tracking_code() -> str:
+    body = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    return f"HUE-{body[:4]}-{body[4:]}"
+
+
+def accept_report(
+    session: Session, *, incoming: IncomingReport, blobs: BlobStore, limits: PhotoLimits
+) -> Accepted:
+    """Store a new report, or return the first one for a re-sent channel + external id.
+
+    Photos are checked before anything is written; files are content-addressed, so a
+    rolled-back transaction leaves at most an unreferenced file, never a half-written report.
+    """
+    if incoming.external_id is not None:
+        existing = find_by_external_id(
+            session, channel=incoming.channel, external_id=incoming.external_id
+        )
+        if existing is not None:
+            return Accepted(existing, is_duplicate=True)
+    infos = [_inspect(i, p, limits) for i, p in enumerate(incoming.photos)]
+    report = _build_report(incoming, blobs)
+    for position, (photo, info) in enumerate(zip(incoming.photos, infos, strict=True)):
+        report.photos.append(_build_photo(position, photo, info, blobs))
+    try:
+        with session.begin_nested():
+            session.add(report)
+            session.flush()
+    except IntegrityError:
+        existing = find_by_external_id(
+            session, channel=incoming.channel, external_id=incoming.external_id or ""
+        )
+        if existing is None:
+            raise
+        return Accepted(existing, is_duplicate=True)
+    return Accepted(report, is_duplicate=False)
+
+
+def _inspect(index: int, photo: IncomingPhoto, limits: PhotoLimits) -> PhotoInfo:
+    try:
+        return inspect_photo(photo.data, max_bytes=limits.max_bytes, max_pixels=limits.max_pixels)
+    except PhotoRejected as exc:
+        name = f" ({photo.filename})" if photo.filename else ""
+        raise InvalidPhoto(f"Photo {index + 1}{name}: {exc}.", index=index) from exc
+
+
+def _build_report(incoming: IncomingReport, blobs: BlobStore) -> Report:
+    has_location = incoming.lat is not None and incoming.lon is not None
+    return Report(
+        channel=incoming.channel,
+        external_id=incoming.external_id,
+        thread_id=incoming.thread_id,
+        tracking_code=new_tracking_code(),
+        submitted_at=incoming.submitted_at,
+        text=incoming.text,
+        address_text=incoming.address,
+        reporter_name=incoming.reporter_name,
+        reporter_phone=incoming.reporter_phone,
+        reporter_email=incoming.reporter_email,
+        location=point(lat=incoming.lat, lon=incoming.lon) if has_location else None,  # type: ignore[arg-type]
+        location_source=(incoming.location_source or "device_gps") if has_location else None,
+        location_accuracy_m=incoming.accuracy_m if has_location else None,
+        raw_content_type=incoming.raw_content_type,
+        raw_body_sha256=blobs.put(incoming.raw_body),
+        raw_body_size=len(incoming.raw_body),
+        payload=incoming.payload,
+    )
+
+
+def _build_photo(position: int, photo: IncomingPhoto, info: PhotoInfo, blobs: BlobStore) -> Photo:
+    has_gps = info.gps_lat is not None and info.gps_lon is not None
+    return Photo(
+        position=position,
+        sha256=blobs.put(photo.data),
+        mime_type=info.mime_type,
+        size_bytes=len(photo.data),
+        width=info.width,
+        height=info.height,
+        original_filename=(photo.filename or None) and photo.filename[:255],
+        exif_location=point(lat=info.gps_lat, lon=info.gps_lon) if has_gps else None,  # type: ignore[arg-type]
+        exif_taken_at=info.taken_at,
+    )
+
+
+def find_by_external_id(session: Session, *, channel: str, external_id: str) -> Report | None:
+    return session.scalar(
+        select(Report).where(Report.channel == channel, Report.external_id == external_id)
+    )
+
+
+def get_report(session: Session, *, report_id: int, for_update: bool = False) -> Report:
+    stmt = select(Report).where(Report.id == report_id).options(selectinload(Report.photos))
+    if for_update:
+        stmt = stmt.with_for_update(of=Report)
+    report = session.scalar(stmt)
+    if report is None:
+        raise ReportNotFound(f"Report {report_id} does not exist.")
+    return report
+
+
+def get_report_by_tracking_code(session: Session, *, code: str) -> Report:
+    report = session.scalar(select(Report).where(Report.tracking_code == code.strip().upper()))
+    if report is None:
+        raise TrackingCodeNotFound(f"No report has tracking code {code!r}.")
+    return report
+
+
+def find_thread_case_id(session: Session, *, channel: str, thread_id: str) -> int | None:
+    """The case of an earlier report in the same channel thread, if any."""
+    return session.scalar(
+        select(Report.case_id)
+        .where(
+            Report.channel == channel, Report.thread_id == thread_id, Report.case_id.is_not(None)
+        )
+        .order_by(Report.id)
+        .limit(1)
+    )
+
+
+def lat_lon(geom: Any) -> tuple[float, float] | None:
+    if geom is None:
+        return None
+    shp = to_shape(geom)
+    return float(shp.y), float(shp.x)

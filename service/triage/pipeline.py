@@ -1,0 +1,136 @@
+"""The processing pipeline: report → locate → geo-tag → case. Later steps plug in as STEPS.
+
+Each step is a plain function (session, context, policy) that reads and writes the context;
+`process_report` runs them in order inside the caller's transaction, once per report.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from service.areas import service as area_service
+from service.areas.service import WardMatch
+from service.cases import service as case_service
+from service.cases.service import DuePolicy
+from service.geo import point
+from service.outbox import service as outbox_service
+from service.reports import service as report_service
+from service.reports.models import Report
+from service.units import service as unit_service
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessingPolicy:
+    tolerance_m: float
+    due: DuePolicy
+
+
+@dataclass(slots=True)
+class ReportContext:
+    report: Report
+    lat: float | None = None
+    lon: float | None = None
+    location_source: str | None = None
+    ward: WardMatch | None = None
+    case_id: int | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessOutcome:
+    report_id: int
+    case_id: int | None
+    already_processed: bool
+
+
+Step = Callable[[Session, ReportContext, ProcessingPolicy], None]
+
+
+def locate(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
+    """Coordinates sent with the report win; else the first photo with EXIF GPS."""
+    sent = report_service.lat_lon(ctx.report.location)
+    if sent is not None:
+        ctx.lat, ctx.lon = sent
+        ctx.location_source = ctx.report.location_source
+        return
+    for photo in ctx.report.photos:
+        found = report_service.lat_lon(photo.exif_location)
+        if found is not None:
+            ctx.lat, ctx.lon = found
+            ctx.location_source = "photo_exif"
+            ctx.report.location = photo.exif_location
+            ctx.report.location_source = "photo_exif"
+            return
+
+
+def geotag(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
+    if ctx.lat is None or ctx.lon is None:
+        return
+    ctx.ward = area_service.locate_ward(
+        session, lat=ctx.lat, lon=ctx.lon, tolerance_m=policy.tolerance_m
+    )
+
+
+def open_or_attach_case(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
+    """A report in an existing channel thread joins that thread's case; else a new case."""
+    report = ctx.report
+    if report.thread_id:
+        existing = report_service.find_thread_case_id(
+            session, channel=report.channel, thread_id=report.thread_id
+        )
+        if existing is not None:
+            ctx.case_id = case_service.attach_report(session, case_id=existing, report=report).id
+            return
+    owner = unit_service.find_intake_owner(session)
+    has_point = ctx.lat is not None and ctx.lon is not None
+    case = case_service.open_case(
+        session,
+        report=report,
+        location=point(lat=ctx.lat, lon=ctx.lon) if has_point else None,  # type: ignore[arg-type]
+        ward=ctx.ward,
+        owning_unit_id=owner.id if owner else None,
+        due=policy.due,
+    )
+    ctx.case_id = case.id
+
+
+STEPS: tuple[Step, ...] = (locate, geotag, open_or_attach_case)
+
+
+def process_report(
+    session: Session,
+    *,
+    report_id: int,
+    policy: ProcessingPolicy,
+    outbox_id: int | None = None,
+    steps: tuple[Step, ...] = STEPS,
+) -> ProcessOutcome:
+    """Run every step once for a report. Safe to call again: a processed report is skipped."""
+    report = report_service.get_report(session, report_id=report_id, for_update=True)
+    if report.processed_at is not None:
+        outbox_service.complete_message(session, message_id=outbox_id)
+        return ProcessOutcome(report.id, report.case_id, already_processed=True)
+    ctx = ReportContext(report=report)
+    for step in steps:
+        step(session, ctx, policy)
+    report.processed_at = datetime.now(UTC)
+    outbox_service.complete_message(session, message_id=outbox_id)
+    session.flush()
+    logger.info("report processed", extra={"report_id": report.id, "case_id": ctx.case_id})
+    return ProcessOutcome(report.id, ctx.case_id, already_processed=False)
+
+
+PROCESS_REPORT_TASK = "triage.process_report"
+
+
+def submit_report(session: Session, *, report: Report) -> None:
+    """Queue processing of a newly accepted report (sent after the transaction commits)."""
+    outbox_service.add_message(
+        session, task_name=PROCESS_REPORT_TASK, kwargs={"report_id": report.id}
+    )

@@ -1,0 +1,55 @@
+"""Thin Celery tasks around the pipeline steps."""
+
+import logging
+from typing import Any
+
+from sqlalchemy.exc import OperationalError as DBOperationalError
+
+from service.celery_app import TaskBase, celery
+from service.config import Settings
+from service.outbox import service as outbox_service
+from service.triage import pipeline
+
+logger = logging.getLogger(__name__)
+
+
+class _Runtime:
+    settings: Settings | None = None
+    policy: pipeline.ProcessingPolicy | None = None
+    dispatcher: Any = None
+
+
+runtime = _Runtime()
+
+
+@celery.task(
+    name=pipeline.PROCESS_REPORT_TASK,
+    base=TaskBase,
+    bind=True,
+    acks_late=True,
+    autoretry_for=(DBOperationalError,),
+    retry_backoff=2,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def process_report(self: TaskBase, report_id: int, outbox_id: int | None = None) -> None:
+    assert runtime.policy is not None, "worker not wired"
+    with self.session_scope() as session:
+        pipeline.process_report(
+            session, report_id=report_id, policy=runtime.policy, outbox_id=outbox_id
+        )
+
+
+@celery.task(name="outbox.sweep", base=TaskBase, bind=True, ignore_result=True)
+def sweep_outbox(self: TaskBase) -> int:
+    assert runtime.settings is not None
+    assert self.session_factory is not None
+    sent = outbox_service.sweep(
+        self.session_factory,
+        runtime.dispatcher,
+        redispatch_after_s=runtime.settings.outbox_redispatch_after_s,
+    )
+    if sent:
+        logger.info("outbox sweep re-dispatched messages", extra={"count": sent})
+    return sent

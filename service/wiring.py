@@ -1,0 +1,59 @@
+"""Composition root: builds the engine, sessions, dispatcher and policies from settings."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.cases.service import DuePolicy
+from service.celery_app import CeleryDispatcher, configure_celery
+from service.config import Settings
+from service.contracts import TaskDispatcher
+from service.db import make_engine, make_session_factory
+from service.outbox import service as outbox_service
+from service.reports.blobs import BlobStore
+from service.reports.service import PhotoLimits
+from service.triage.pipeline import ProcessingPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    dispatcher: TaskDispatcher
+    blobs: BlobStore
+    photo_limits: PhotoLimits
+    policy: ProcessingPolicy
+
+
+def build_policy(settings: Settings) -> ProcessingPolicy:
+    return ProcessingPolicy(
+        tolerance_m=settings.geotag_tolerance_m,
+        due=DuePolicy(working_days=settings.due_working_days, timezone=settings.local_timezone),
+    )
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    dispatcher: TaskDispatcher | None = None,
+    engine: Engine | None = None,
+    dispatch_after_commit: bool = True,
+) -> Runtime:
+    engine = engine or make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    dispatcher = dispatcher or CeleryDispatcher(configure_celery(settings))
+    if dispatch_after_commit:
+        outbox_service.install_after_commit_dispatch(factory, dispatcher)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        session_factory=factory,
+        dispatcher=dispatcher,
+        blobs=BlobStore(settings.media_root),
+        photo_limits=PhotoLimits(
+            max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels
+        ),
+        policy=build_policy(settings),
+    )

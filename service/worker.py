@@ -1,0 +1,32 @@
+"""Celery entry point: `celery -A service.worker worker -B`."""
+
+import logging
+
+from celery.signals import worker_process_init
+
+from service.celery_app import TaskBase, celery, configure_celery
+from service.config import get_settings
+from service.triage import tasks
+from service.wiring import build_runtime
+
+logging.basicConfig(level=logging.INFO)
+
+
+def _wire() -> None:
+    settings = get_settings()
+    configure_celery(settings)
+    runtime = build_runtime(settings, dispatch_after_commit=False)
+    TaskBase.session_factory = runtime.session_factory
+    tasks.runtime.settings = settings
+    tasks.runtime.policy = runtime.policy
+    tasks.runtime.dispatcher = runtime.dispatcher
+
+
+@worker_process_init.connect
+def _rewire_after_fork(**_: object) -> None:
+    # Database connections must not cross a fork: each pool process builds its own engine.
+    _wire()
+
+
+_wire()
+app = celery

@@ -1,0 +1,337 @@
+"""Bring the service up on a fresh Debian machine, or run its tests; standard library only.
+
+    python3 tools/devstack.py run    # install, start PostgreSQL+PostGIS, migrate, seed, serve
+    python3 tools/devstack.py test   # install, start PostgreSQL+PostGIS, run the whole suite
+
+Nothing here is needed when DATABASE_URL points at a server you run yourself.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+LOCAL = ROOT / ".local"
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+_apt_updated = False
+
+
+def say(msg: str) -> None:
+    print(f"[devstack] {msg}", flush=True)
+
+
+def die(msg: str) -> None:
+    print(f"[devstack] ERROR: {msg}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
+
+
+def sh(*args: str, **kw: object) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(list(args), check=True, **kw)  # type: ignore[call-overload, no-any-return]
+
+
+def apt_install(*packages: str) -> None:
+    global _apt_updated
+    line = "apt-get install -y " + " ".join(packages)
+    if not IS_ROOT:
+        die(f"missing system packages; as root run:\n    apt-get update && {line}")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if not _apt_updated:
+        say("apt-get update")
+        sh("apt-get", "update", "-qq", env=env)
+        _apt_updated = True
+    say(line)
+    sh("apt-get", "install", "-y", "-qq", *packages, env=env)
+
+
+# ---------------------------------------------------------------- Python environment
+def ensure_venv() -> Path:
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        say(f"creating {VENV}")
+        if subprocess.run([sys.executable, "-m", "venv", str(VENV)]).returncode != 0:
+            shutil.rmtree(VENV, ignore_errors=True)
+            apt_install("python3-venv")
+            sh(sys.executable, "-m", "venv", str(VENV))
+    stamp = VENV / ".installed"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if not stamp.exists() or stamp.read_text() != digest:
+        say("installing Python dependencies (pip install -e '.[dev]')")
+        sh(str(python), "-m", "pip", "install", "-q", "--upgrade", "pip")
+        sh(str(python), "-m", "pip", "install", "-q", "-e", f"{ROOT}[dev]")
+        stamp.write_text(digest)
+    return VENV / "bin"
+
+
+# ---------------------------------------------------------------- PostgreSQL + PostGIS
+def pg_bindir() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=_version_key)
+    if not found:
+        apt_install("postgresql")
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=_version_key)
+        if not found:
+            die("PostgreSQL was installed but pg_ctl was not found under /usr/lib/postgresql")
+    return Path(found[-1]).parent
+
+
+def _version_key(path: str) -> int:
+    return int(Path(path).parts[4])
+
+
+def ensure_postgis(bindir: Path) -> None:
+    version = bindir.parent.name
+    control = Path(f"/usr/share/postgresql/{version}/extension/postgis.control")
+    if not control.exists():
+        apt_install(f"postgresql-{version}-postgis-3")
+
+
+def _pg_home() -> Path:
+    """Project-local cluster folder; elsewhere if the postgres user cannot reach the project."""
+    home = LOCAL / "pg"
+    if IS_ROOT:
+        reachable = subprocess.run(
+            ["runuser", "-u", "postgres", "--", "test", "-x", str(ROOT)], capture_output=True
+        )
+        if reachable.returncode != 0:
+            tag = hashlib.sha256(str(ROOT).encode()).hexdigest()[:10]
+            home = Path(f"/var/tmp/hue-triage-pg-{tag}")
+    return home
+
+
+def pg_port() -> int:
+    if os.environ.get("TRIAGE_PG_PORT"):
+        return int(os.environ["TRIAGE_PG_PORT"])
+    return 54000 + int(hashlib.sha256(str(ROOT).encode()).hexdigest(), 16) % 900
+
+
+def _as_pg_user(*args: str) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *args] if IS_ROOT else list(args)
+
+
+def start_cluster(bindir: Path) -> tuple[str, Path]:
+    """Start (creating if needed) a private cluster; return its admin URL and data dir."""
+    home = _pg_home()
+    data, sock, log = home / "data", home / "run", home / "server.log"
+    port = pg_port()
+    if not (data / "PG_VERSION").exists():
+        say(f"creating a private PostgreSQL cluster in {data}")
+        for d in (home, sock):
+            d.mkdir(parents=True, exist_ok=True)
+        if IS_ROOT:
+            sh("chown", "-R", "postgres:postgres", str(home))
+        sh(
+            *_as_pg_user(
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ),
+            stdout=subprocess.DEVNULL,
+        )
+    status = subprocess.run(
+        _as_pg_user(str(bindir / "pg_ctl"), "-D", str(data), "status"), capture_output=True
+    )
+    if status.returncode != 0:
+        say(f"starting PostgreSQL on 127.0.0.1:{port}")
+        opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        sh(
+            *_as_pg_user(
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(log),
+                "-o",
+                opts,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ),
+            stdout=subprocess.DEVNULL,
+        )
+    return f"postgresql+psycopg2://postgres@127.0.0.1:{port}", data
+
+
+def stop_cluster(bindir: Path, data: Path) -> None:
+    say("stopping PostgreSQL")
+    subprocess.run(
+        _as_pg_user(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"),
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def create_database(bindir: Path, admin_url: str, name: str) -> None:
+    port = admin_url.rsplit(":", 1)[1]
+    psql = [
+        str(bindir / "psql"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        port,
+        "-U",
+        "postgres",
+        "-d",
+        "postgres",
+        "-tAc",
+    ]
+    exists = subprocess.run(
+        [*psql, f"SELECT 1 FROM pg_database WHERE datname='{name}'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if exists != "1":
+        sh(*psql, f'CREATE DATABASE "{name}"', stdout=subprocess.DEVNULL)
+
+
+# ---------------------------------------------------------------- Redis (tests)
+def ensure_redis_server() -> None:
+    if shutil.which("redis-server") is None:
+        apt_install("redis-server")
+
+
+# ---------------------------------------------------------------- commands
+def prepare() -> tuple[Path, Path, dict[str, str], Path | None]:
+    bin_ = ensure_venv()
+    pg_bin = pg_bindir()
+    ensure_postgis(pg_bin)
+    env = dict(os.environ)
+    data: Path | None = None
+    if not env.get("DATABASE_URL") and not env.get("TRIAGE_DATABASE_URL"):
+        admin_url, data = start_cluster(pg_bin)
+        create_database(pg_bin, admin_url, "triage")
+        env["DATABASE_URL"] = f"{admin_url}/triage"
+        env.setdefault("TEST_DATABASE_URL", f"{admin_url}/postgres")
+    env["PATH"] = f"{bin_}{os.pathsep}{env.get('PATH', '')}"
+    return bin_, pg_bin, env, data
+
+
+def cmd_test(args: list[str]) -> int:
+    bin_, _pg, env, _data = prepare()
+    ensure_redis_server()
+    if "TEST_DATABASE_URL" not in env:
+        env["TEST_DATABASE_URL"] = env.get("DATABASE_URL") or env["TRIAGE_DATABASE_URL"]
+    steps = [
+        [
+            str(bin_ / "ruff"),
+            "check",
+            "service",
+            "classifiers",
+            "integrations",
+            "tests",
+            "bench",
+            "tools",
+            "migrations",
+        ],
+        [str(bin_ / "lint-imports")],
+        [str(bin_ / "pytest"), "-n", "2", *args],
+    ]
+    for step in steps:
+        say("$ " + " ".join(Path(step[0]).name if i == 0 else a for i, a in enumerate(step)))
+        rc = subprocess.run(step, cwd=ROOT, env=env).returncode
+        if rc != 0:
+            return rc
+    return 0
+
+
+def cmd_run(_args: list[str]) -> int:
+    bin_, pg_bin, env, data = prepare()
+    triage = str(bin_ / "triage")
+    for step in (["db", "upgrade"], ["units", "load"], ["wards", "load"], ["seed", "demo"]):
+        sh(triage, *step, cwd=ROOT, env=env)
+    host, port = env.get("TRIAGE_HOST", "127.0.0.1"), env.get("TRIAGE_PORT", "8000")
+    env.setdefault("TRIAGE_PUBLIC_BASE_URL", f"http://{host}:{port}")
+    procs = [
+        subprocess.Popen(
+            [
+                str(bin_ / "uvicorn"),
+                "service.app:app_from_env",
+                "--factory",
+                "--host",
+                host,
+                "--port",
+                port,
+            ],
+            cwd=ROOT,
+            env=env,
+        ),
+        subprocess.Popen(
+            [
+                str(bin_ / "celery"),
+                "-A",
+                "service.worker",
+                "worker",
+                "-B",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "-s",
+                str(LOCAL / "celerybeat-schedule"),
+            ],
+            cwd=ROOT,
+            env=env,
+        ),
+    ]
+    broker = "Redis " + env["REDIS_URL"] if env.get("REDIS_URL") else "PostgreSQL (no extra server)"
+    say(f"API        http://{host}:{port}/api/v1/cases")
+    say(f"API docs   http://{host}:{port}/docs")
+    say(f"database   {env['DATABASE_URL']}")
+    say(f"broker     {broker}")
+    say("demo inspector token printed above by 'triage seed demo'; Ctrl-C stops everything")
+    return _wait(procs, pg_bin, data)
+
+
+def _wait(procs: list[subprocess.Popen[bytes]], pg_bin: Path, data: Path | None) -> int:
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    rc = 0
+    while not stopping:
+        if any(p.poll() is not None for p in procs):
+            rc = 1
+            say("a process exited; stopping the rest")
+            break
+        time.sleep(0.5)
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    if data is not None:
+        stop_cluster(pg_bin, data)
+    return rc
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test"}:
+        print(__doc__)
+        return 2
+    command, rest = sys.argv[1], sys.argv[2:]
+    return cmd_run(rest) if command == "run" else cmd_test(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
