@@ -18,8 +18,9 @@ def _url() -> str:
     return config.attributes.get("database_url") or get_settings().database_url
 
 
-def _include_object(obj: object, name: str | None, type_: str, reflected: bool,
-                    compare_to: object) -> bool:
+def _include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     # The SQLAlchemy broker transport keeps its own kombu_* tables in the same database.
     if type_ == "table" and name and name.startswith("kombu_"):
         return False

@@ -11,7 +11,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TRIAGE_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="TRIAGE_", extra="ignore", validate_by_name=True, validate_by_alias=True
+    )
 
     env: Literal["dev", "test", "prod"] = "dev"
     database_url: str = Field(

@@ -46,7 +46,7 @@ class _Names:
             w.id: WardRef(code=w.code, name=w.name)
             for w in session.execute(select(Ward.id, Ward.code, Ward.name))
         }
-        self.units = dict(session.execute(select(Unit.id, Unit.slug)).tuples().all())
+        self.units = {uid: slug for uid, slug in session.execute(select(Unit.id, Unit.slug))}
 
     def case(self, case: Case) -> CaseRead:
         return CaseRead(

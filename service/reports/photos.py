@@ -65,6 +65,8 @@ def inspect_photo(data: bytes, *, max_bytes: int, max_pixels: int) -> PhotoInfo:
             img.load()
     except PhotoRejected:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise PhotoRejected(f"the image has too many pixels; the limit is {max_pixels}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Warning) as exc:
         raise PhotoRejected(f"the image cannot be decoded ({type(exc).__name__})") from exc
     lat, lon = _gps(exif)

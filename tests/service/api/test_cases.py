@@ -1,0 +1,182 @@
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from service.cases.models import Case
+from service.staff import service as staff_service
+from service.triage import pipeline
+from service.wiring import Runtime
+from tests.conftest import ADMIN, report_json
+
+THUAN_HOA = {"lat": 16.45394, "lon": 107.58305}
+PHU_XUAN = {"lat": 16.4821, "lon": 107.57612}
+
+
+def submit(client: TestClient, runtime: Runtime, session: Session, **body: Any) -> int:
+    r = client.post("/api/v1/reports", json=report_json(**body))
+    assert r.status_code == 202, r.text
+    outcome = pipeline.process_report(
+        session, report_id=r.json()["report_id"], policy=runtime.policy
+    )
+    assert outcome.case_id is not None
+    return outcome.case_id
+
+
+def ids(page: dict[str, Any]) -> list[int]:
+    return [c["id"] for c in page["items"]]
+
+
+def test_case_queue_needs_a_staff_key(client: TestClient) -> None:
+    r = client.get("/api/v1/cases")
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"] == "Bearer"
+    assert client.get("/api/v1/cases", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_an_inspector_key_opens_the_queue(client: TestClient, db_session: Session) -> None:
+    token = staff_service.create_api_key(db_session, name="Hoa", role="inspector")
+    r = client.get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200
+
+
+def test_filters_by_status_ward_text_and_location(
+    client: TestClient, runtime: Runtime, db_session: Session
+) -> None:
+    a = submit(client, runtime, db_session, text="Cáp rối trước chợ Đông Ba", location=THUAN_HOA)
+    b = submit(client, runtime, db_session, text="Quảng cáo khoan cắt bê tông", location=PHU_XUAN)
+    c = submit(client, runtime, db_session, text="Không có vị trí", location=None)
+
+    def q(**params: Any) -> list[int]:
+        r = client.get("/api/v1/cases", params=params, headers=ADMIN)
+        assert r.status_code == 200, r.text
+        return ids(r.json())
+
+    assert set(q()) == {a, b, c}
+    assert q(ward="19789") == [a]
+    assert q(location_match="missing") == [c]
+    assert q(q="khoan cat be tong") == [b]  # typed without diacritics
+    assert q(q="CHỢ ĐÔNG BA") == [a]
+    assert q(near="16.4540,107.5831", radius_m=200) == [a]
+    assert set(q(bbox="107.5,16.4,107.6,16.5")) == {a, b}
+    assert q(status="triaged") == []
+    assert set(q(status=["new", "triaged"])) == {a, b, c}
+    future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    assert q(created_from=future) == []
+
+
+def test_keyset_pagination_is_stable_and_complete(
+    client: TestClient, runtime: Runtime, db_session: Session
+) -> None:
+    made = [submit(client, runtime, db_session, text=f"báo cáo {i}") for i in range(7)]
+    same_time = datetime(2026, 11, 20, tzinfo=UTC)
+    db_session.execute(update(Case).where(Case.id.in_(made[:4])).values(created_at=same_time))
+    seen: list[int] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 3, "sort": "-created_at"}
+        if cursor:
+            params["cursor"] = cursor
+        page = client.get("/api/v1/cases", params=params, headers=ADMIN).json()
+        seen += ids(page)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(made)
+    assert len(seen) == len(set(seen))
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"near": "abc"}, "near"),
+        ({"near": "95,107"}, "near"),
+        ({"bbox": "1,2,3"}, "bbox"),
+        ({"limit": 0}, "limit"),
+        ({"sort": "priority"}, "sort"),
+        ({"created_from": "yesterday"}, "created_from"),
+    ],
+)
+def test_bad_query_parameters_are_named(
+    client: TestClient, params: dict[str, Any], name: str
+) -> None:
+    r = client.get("/api/v1/cases", params=params, headers=ADMIN)
+    assert r.status_code == 422
+    assert name in [e.get("parameter") for e in r.json()["errors"]]
+
+
+def test_bad_cursor_is_a_400(client: TestClient) -> None:
+    r = client.get("/api/v1/cases", params={"cursor": "garbage!"}, headers=ADMIN)
+    assert r.status_code == 400
+    assert r.json()["type"].endswith("invalid-cursor")
+
+
+def test_case_detail_has_reports_photos_events_and_no_reporter_identity(
+    client: TestClient, runtime: Runtime, db_session: Session
+) -> None:
+    case_id = submit(
+        client,
+        runtime,
+        db_session,
+        reporter={"name": "Nguyễn Văn A", "phone": "0905111222", "email": "a@example.vn"},
+    )
+    r = client.get(f"/api/v1/cases/{case_id}", headers=ADMIN)
+    assert r.status_code == 200
+    detail = r.json()
+    assert detail["ward"] == {"code": "19789", "name": "Thuận Hóa"}
+    assert [e["action"] for e in detail["events"]] == ["opened"]
+    assert len(detail["reports"]) == 1
+    text = r.text
+    for secret in ("Nguyễn Văn A", "0905111222", "a@example.vn"):
+        assert secret not in text
+
+
+def test_transitions_follow_the_state_machine(
+    client: TestClient, runtime: Runtime, db_session: Session
+) -> None:
+    case_id = submit(client, runtime, db_session)
+    url = f"/api/v1/cases/{case_id}/transitions"
+    bad = client.post(url, json={"to": "closed"}, headers=ADMIN)
+    assert bad.status_code == 409
+    assert bad.json()["type"].endswith("transition-not-allowed")
+    for target in ("triaged", "assigned", "in_progress", "resolved", "closed", "reopened"):
+        r = client.post(url, json={"to": target, "note": f"→ {target}"}, headers=ADMIN)
+        assert r.status_code == 200, r.text
+    detail = client.get(f"/api/v1/cases/{case_id}", headers=ADMIN).json()
+    assert detail["status"] == "reopened"
+    moves = [(e["from_status"], e["to_status"], e["actor"]) for e in detail["events"][1:]]
+    assert moves[0] == ("new", "triaged", "admin")
+    assert moves[-1] == ("closed", "reopened", "admin")
+
+
+def test_transition_of_a_missing_case_is_404(client: TestClient) -> None:
+    r = client.post("/api/v1/cases/999999/transitions", json={"to": "triaged"}, headers=ADMIN)
+    assert r.status_code == 404
+
+
+def test_tracking_shows_status_without_personal_data(
+    client: TestClient, runtime: Runtime, db_session: Session
+) -> None:
+    r = client.post(
+        "/api/v1/reports", json=report_json(reporter={"name": "Trần Thị B", "phone": "0914000111"})
+    )
+    code = r.json()["tracking_code"]
+    before = client.get(f"/api/v1/track/{code}").json()
+    assert before["status"] == "received"
+    pipeline.process_report(db_session, report_id=r.json()["report_id"], policy=runtime.policy)
+    after = client.get(f"/api/v1/track/{code.lower()}")
+    assert after.status_code == 200
+    body = after.json()
+    assert body["status"] == "new"
+    assert body["ward_name"] == "Thuận Hóa"
+    assert "Trần Thị B" not in after.text
+    assert "0914000111" not in after.text
+    assert client.get("/api/v1/track/HUE-NONE-XXXX").status_code == 404
+
+
+def test_photo_download_needs_a_key(client: TestClient, db_session: Session) -> None:
+    assert client.get("/api/v1/photos/1").status_code == 401
+    assert client.get("/api/v1/photos/999999", headers=ADMIN).status_code == 404

@@ -1,0 +1,180 @@
+import base64
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.demo import jpeg_with_gps
+from service.outbox.models import OutboxMessage
+from service.reports.models import Photo, Report
+from tests.conftest import report_json
+
+
+def _counts(session: Session) -> tuple[int, int, int]:
+    return tuple(  # type: ignore[return-value]
+        session.scalar(select(func.count()).select_from(m)) for m in (Report, Photo, OutboxMessage)
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def test_submit_report_json_is_stored_verbatim_and_queued(
+    client: TestClient, db_session: Session
+) -> None:
+    body = json.dumps(
+        report_json(reporter={"name": "Lan", "phone": "0905123456"}), ensure_ascii=False
+    ).encode()
+    r = client.post("/api/v1/reports", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 202, r.text
+    out = r.json()
+    assert out["tracking_code"].startswith("HUE-")
+    report = db_session.get(Report, out["report_id"])
+    assert report is not None
+    assert report.reporter_phone == "0905123456"
+    assert report.raw_body_sha256
+    assert report.raw_body_size == len(body)
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    assert runtime.blobs.read(report.raw_body_sha256) == body
+    queued = db_session.scalars(select(OutboxMessage)).all()
+    assert [(m.task_name, m.kwargs) for m in queued] == [
+        ("triage.process_report", {"report_id": report.id})
+    ]
+
+
+def test_submit_report_with_base64_photo_keeps_exif_location(
+    client: TestClient, db_session: Session
+) -> None:
+    photo = jpeg_with_gps(lat=16.47461, lon=107.60998)
+    body = report_json(location=None, photos=[{"filename": "a.jpg", "content_base64": _b64(photo)}])
+    r = client.post("/api/v1/reports", json=body)
+    assert r.status_code == 202, r.text
+    stored = db_session.scalars(select(Photo)).one()
+    assert stored.mime_type == "image/jpeg"
+    assert stored.exif_location is not None
+    assert client.app.state.runtime.blobs.read(stored.sha256) == photo  # type: ignore[attr-defined]
+
+
+def test_submit_report_multipart_with_photo_files(client: TestClient, db_session: Session) -> None:
+    files = [
+        ("photos", ("p1.jpg", jpeg_with_gps(lat=16.45, lon=107.58), "image/jpeg")),
+        ("photos", ("p2.jpg", jpeg_with_gps(lat=None, lon=None), "image/jpeg")),
+    ]
+    r = client.post("/api/v1/reports", data={"report": json.dumps(report_json())}, files=files)
+    assert r.status_code == 202, r.text
+    report = db_session.get(Report, r.json()["report_id"])
+    assert report is not None
+    assert [p.original_filename for p in report.photos] == ["p1.jpg", "p2.jpg"]
+
+
+def test_resending_the_same_external_id_returns_the_first_report(
+    client: TestClient, db_session: Session
+) -> None:
+    body = report_json(channel="hue-s", external_id="evt-42")
+    first = client.post("/api/v1/reports", json=body)
+    again = client.post("/api/v1/reports", json={**body, "text": "edited re-send"})
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json()["report_id"] == first.json()["report_id"]
+    assert again.json()["duplicate"] is True
+    assert _counts(db_session) == (1, 0, 1)
+
+
+def test_same_external_id_on_another_channel_is_a_new_report(client: TestClient) -> None:
+    a = client.post("/api/v1/reports", json=report_json(channel="hue-s", external_id="1"))
+    b = client.post("/api/v1/reports", json=report_json(channel="email", external_id="1"))
+    assert a.json()["report_id"] != b.json()["report_id"]
+
+
+PNG_NOT_IMAGE = _b64(b"%PDF-1.4 this is a document")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "pointer"),
+    [
+        (report_json(location={"lat": 95, "lon": 107.5}), 422, "#/location/lat"),
+        (report_json(location={"lat": 16.4, "lon": -181}), 422, "#/location/lon"),
+        (report_json(location={"lat": 16.4}), 422, "#/location/lon"),
+        (report_json(unknown_field=1), 422, "#/unknown_field"),
+        (report_json(text=""), 422, "#/text"),
+        (report_json(text="x" * 5001), 422, "#/text"),
+        (report_json(channel="Bad Channel"), 422, "#/channel"),
+        (report_json(reporter={"email": "not-an-email"}), 422, "#/reporter/email"),
+        (report_json(photos=[{"content_base64": PNG_NOT_IMAGE}]), 422, "#/photos/0"),
+        (
+            report_json(photos=[{"content_base64": "@@not base64@@"}]),
+            422,
+            "#/photos/0/content_base64",
+        ),
+        (report_json(photos=[{"content_base64": PNG_NOT_IMAGE}] * 9), 422, "#/photos"),
+    ],
+)
+def test_submit_report_rejects_bad_input_with_a_pointer_and_writes_nothing(
+    client: TestClient, db_session: Session, body: dict[str, Any], status: int, pointer: str
+) -> None:
+    r = client.post("/api/v1/reports", json=body)
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    problem = r.json()
+    assert {"type", "title", "status", "detail", "instance", "request_id"} <= problem.keys()
+    assert pointer in [e.get("pointer") for e in problem["errors"]]
+    assert _counts(db_session) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status", "slug"),
+    [
+        (b'{"text": ', "application/json", 400, "malformed-body"),
+        (b"\xff\xfe garbage", "application/json", 400, "malformed-body"),
+        (b"text=hello", "application/x-www-form-urlencoded", 415, "unsupported-media-type"),
+        (b"--x\r\nbroken", "multipart/form-data; boundary=x", 422, "invalid-request"),
+    ],
+)
+def test_submit_report_rejects_unreadable_bodies(
+    client: TestClient,
+    db_session: Session,
+    content: bytes,
+    content_type: str,
+    status: int,
+    slug: str,
+) -> None:
+    r = client.post("/api/v1/reports", content=content, headers={"content-type": content_type})
+    assert r.status_code == status, r.text
+    assert r.json()["type"].endswith(slug)
+    assert _counts(db_session) == (0, 0, 0)
+
+
+def test_submit_report_rejects_an_oversized_body(client: TestClient, db_session: Session) -> None:
+    client.app.state.runtime.settings.max_body_bytes = 1000  # type: ignore[attr-defined]
+    r = client.post("/api/v1/reports", json=report_json(text="x" * 2000))
+    assert r.status_code == 413
+    assert r.headers["content-type"] == "application/problem+json"
+    assert _counts(db_session) == (0, 0, 0)
+
+
+def test_multipart_upload_of_a_non_image_is_refused(
+    client: TestClient, db_session: Session
+) -> None:
+    files = [("photos", ("evil.jpg", b"MZ\x90\x00 an executable", "image/jpeg"))]
+    r = client.post("/api/v1/reports", data={"report": json.dumps(report_json())}, files=files)
+    assert r.status_code == 422
+    assert "not a JPEG, PNG or WebP" in r.json()["detail"]
+    assert _counts(db_session) == (0, 0, 0)
+
+
+def test_unknown_route_is_a_problem_document(client: TestClient) -> None:
+    r = client.get("/api/v1/nothing-here")
+    assert r.status_code == 404
+    assert r.json()["type"] == "about:blank"
+    assert r.json()["title"] == "Not Found"
+
+
+def test_openapi_documents_the_intake_body(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    content = spec["paths"]["/api/v1/reports"]["post"]["requestBody"]["content"]
+    assert set(content) == {"application/json", "multipart/form-data"}
+    assert "ReportCreate" in spec["components"]["schemas"]
+    assert "LocationIn" in spec["components"]["schemas"]

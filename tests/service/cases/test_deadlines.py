@@ -1,0 +1,18 @@
+from datetime import UTC, datetime
+
+from service.cases.deadlines import add_working_days
+
+TZ = "Asia/Ho_Chi_Minh"
+
+
+def test_add_working_days_skips_the_weekend() -> None:
+    friday_local_noon = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)  # 12:00 in Huế
+    due = add_working_days(friday_local_noon, 7, tz=TZ)
+    assert due == datetime(2026, 12, 1, 5, 0, tzinfo=UTC)  # Tuesday
+
+
+def test_add_working_days_counts_in_local_time() -> None:
+    # 23:30 UTC on Friday is already Saturday morning in Huế: the count starts from Saturday.
+    late_friday_utc = datetime(2026, 11, 20, 23, 30, tzinfo=UTC)
+    due = add_working_days(late_friday_utc, 1, tz=TZ)
+    assert due.astimezone(UTC) == datetime(2026, 11, 22, 23, 30, tzinfo=UTC)  # Monday 06:30

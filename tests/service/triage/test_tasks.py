@@ -1,0 +1,211 @@
+"""End to end through a real Celery worker on a real Redis broker, with committed data."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from service.app import create_app
+from service.cases.models import Case, CaseEvent
+from service.config import Settings
+from service.demo import jpeg_with_gps
+from service.outbox import service as outbox_service
+from service.outbox.models import OutboxMessage
+from service.reports.models import Report
+from service.wiring import Runtime, build_runtime
+from tests.conftest import ADMIN, create_database, migrate_and_load, report_json
+from tests.live import CeleryWorker, RedisServer, wait_for
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_database_url(worker_id: str) -> str:
+    url = create_database(os.environ["TEST_DATABASE_URL"], f"triage_live_{worker_id}")
+    migrate_and_load(url)
+    return url
+
+
+@pytest.fixture
+def live_settings(live_database_url: str, redis_server: RedisServer, tmp_path: Path) -> Settings:
+    engine = create_engine(live_database_url)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE reports, photos, cases, case_events, outbox_messages"))
+    engine.dispose()
+    redis.Redis.from_url(redis_server.url).flushall()
+    return Settings(
+        env="test",
+        database_url=live_database_url,
+        broker_url=redis_server.url,
+        media_root=tmp_path / "media",
+        broker_visibility_timeout_s=5,
+        outbox_redispatch_after_s=2,
+    )
+
+
+@pytest.fixture
+def live_runtime(live_settings: Settings) -> Iterator[Runtime]:
+    runtime = build_runtime(live_settings)
+    yield runtime
+    runtime.engine.dispose()
+
+
+@pytest.fixture
+def live_client(live_settings: Settings, live_runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(live_settings, runtime=live_runtime)) as c:
+        yield c
+
+
+@pytest.fixture
+def worker(live_settings: Settings, tmp_path: Path) -> Iterator[CeleryWorker]:
+    env = {
+        **os.environ,
+        "TRIAGE_ENV": "test",
+        "TRIAGE_DATABASE_URL": live_settings.database_url,
+        "TRIAGE_BROKER_URL": live_settings.effective_broker_url,
+        "TRIAGE_MEDIA_ROOT": str(live_settings.media_root),
+        "TRIAGE_BROKER_VISIBILITY_TIMEOUT_S": "5",
+    }
+    w = CeleryWorker(env, tmp_path / "worker.log")
+    w.start()
+    yield w
+    w.stop()
+
+
+def _case_count(engine: Engine) -> int:
+    with Session(engine) as s:
+        return int(s.scalar(select(func.count()).select_from(Case)) or 0)
+
+
+def _processed(engine: Engine, report_id: int) -> bool:
+    with Session(engine) as s:
+        return s.scalar(select(Report.processed_at).where(Report.id == report_id)) is not None
+
+
+def test_photo_with_exif_becomes_a_case_in_the_right_ward(
+    live_client: TestClient, live_runtime: Runtime, worker: CeleryWorker
+) -> None:
+    photo = ("cap.jpg", jpeg_with_gps(lat=16.47461, lon=107.60998), "image/jpeg")
+    r = live_client.post(
+        "/api/v1/reports",
+        files=[("photos", photo)],
+        data={"report": '{"text": "Cáp treo chằng chịt trên cột"}'},
+    )
+    assert r.status_code == 202, r.text
+    report_id = r.json()["report_id"]
+    wait_for(
+        lambda: _processed(live_runtime.engine, report_id),
+        timeout=30,
+        what="the worker to process the report",
+    )
+    page = live_client.get("/api/v1/cases", headers=ADMIN).json()
+    assert [(c["ward"]["name"], c["location_match"]) for c in page["items"]] == [
+        ("Vỹ Dạ", "inside")
+    ]
+
+
+def test_broker_down_at_intake_is_processed_after_it_returns(
+    live_client: TestClient,
+    live_runtime: Runtime,
+    live_settings: Settings,
+    redis_server: RedisServer,
+    worker: CeleryWorker,
+) -> None:
+    redis_server.stop()
+    try:
+        r = live_client.post("/api/v1/reports", json=report_json())
+        assert r.status_code == 202, r.text
+        report_id = r.json()["report_id"]
+        with Session(live_runtime.engine) as s:
+            message = s.scalars(select(OutboxMessage)).one()
+            assert message.dispatched_at is None
+            assert message.last_error
+    finally:
+        redis_server.start()
+
+    def swept_and_processed() -> bool:
+        outbox_service.sweep(
+            live_runtime.session_factory,
+            live_runtime.dispatcher,
+            redispatch_after_s=live_settings.outbox_redispatch_after_s,
+        )
+        return _processed(live_runtime.engine, report_id)
+
+    wait_for(
+        swept_and_processed, timeout=60, what="processing after the broker returned", every=1.0
+    )
+    assert _case_count(live_runtime.engine) == 1
+
+
+def test_worker_killed_mid_task_processes_the_report_once(
+    live_client: TestClient,
+    live_runtime: Runtime,
+    live_settings: Settings,
+    worker: CeleryWorker,
+) -> None:
+    engine = live_runtime.engine
+    blocker = engine.connect()
+    blocker_tx = blocker.begin()
+    # Holding this lock stops the task inside its transaction (report row locked) at geo-tagging.
+    blocker.execute(text("LOCK TABLE wards IN ACCESS EXCLUSIVE MODE"))
+    try:
+        r = live_client.post("/api/v1/reports", json=report_json())
+        report_id = r.json()["report_id"]
+        wait_for(lambda: _waiting_on_lock(engine), timeout=30, what="the task to be mid-way")
+        worker.kill()
+    finally:
+        blocker_tx.rollback()
+        blocker.close()
+    assert not _processed(engine, report_id)
+    worker.start()
+
+    def swept_and_processed() -> bool:
+        outbox_service.sweep(
+            live_runtime.session_factory,
+            live_runtime.dispatcher,
+            redispatch_after_s=live_settings.outbox_redispatch_after_s,
+        )
+        return _processed(engine, report_id)
+
+    wait_for(
+        swept_and_processed,
+        timeout=60,
+        what="the report to be processed after the crash",
+        every=1.0,
+    )
+    wait_for(lambda: _outbox_done(engine), timeout=30, what="the outbox to drain")
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 1
+        opened = s.scalar(
+            select(func.count()).select_from(CaseEvent).where(CaseEvent.action == "opened")
+        )
+        assert opened == 1
+
+
+def _waiting_on_lock(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(
+            conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+            )
+        )
+
+
+def _outbox_done(engine: Engine) -> bool:
+    with Session(engine) as s:
+        return outbox_service.count_pending(s) == 0
