@@ -30,7 +30,7 @@ def configure_celery(settings: Settings) -> Celery:
         timezone="UTC",
         enable_utc=True,
         beat_schedule={
-            "outbox-sweep": {"task": "outbox.sweep", "schedule": settings.outbox_sweep_every_s},
+            "outbox-relay": {"task": "outbox.relay", "schedule": settings.outbox_relay_every_s},
         },
     )
     return celery
@@ -58,7 +58,7 @@ class TaskBase(Task):  # type: ignore[misc]
 
 
 class CeleryDispatcher:
-    """Publishes tasks by name; a broker failure becomes DispatchFailed (the outbox retries)."""
+    """Publishes tasks by name; a broker failure becomes DispatchFailed (the relay retries)."""
 
     def __init__(self, app: Celery) -> None:
         self._app = app

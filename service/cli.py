@@ -40,7 +40,7 @@ def _fail(message: str) -> None:
 
 
 def _session(settings: Settings) -> Session:
-    runtime = build_runtime(settings, dispatch_after_commit=False)
+    runtime = build_runtime(settings)
     return runtime.session_factory()
 
 
@@ -154,12 +154,12 @@ def outbox_status() -> None:
         typer.echo(f"{outbox_service.count_pending(session)} pending")
 
 
-@outbox_app.command("sweep")
-def outbox_sweep() -> None:
-    """Re-dispatch queued tasks that were never sent or never completed."""
+@outbox_app.command("relay")
+def outbox_relay() -> None:
+    """Send queued tasks now (the worker's beat does this every second)."""
     settings = get_settings()
-    runtime = build_runtime(settings, dispatch_after_commit=False)
-    sent = outbox_service.sweep(
+    runtime = build_runtime(settings)
+    sent = outbox_service.relay(
         runtime.session_factory,
         runtime.dispatcher,
         redispatch_after_s=settings.outbox_redispatch_after_s,

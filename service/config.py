@@ -42,8 +42,8 @@ class Settings(BaseSettings):
     due_working_days: int = 7
     local_timezone: str = "Asia/Ho_Chi_Minh"
 
-    outbox_redispatch_after_s: int = 60
-    outbox_sweep_every_s: float = 15.0
+    outbox_relay_every_s: float = 1.0
+    outbox_redispatch_after_s: int = 300
 
     admin_token: SecretStr = SecretStr("dev-admin-token")
 

@@ -62,7 +62,7 @@ _DEMO = [
 
 def seed(runtime: Runtime) -> Iterator[str]:
     for external_id, text, sent, exif in _DEMO:
-        photos = ()
+        photos: tuple[IncomingPhoto, ...] = ()
         if exif is not None:
             photos = (IncomingPhoto(jpeg_with_gps(lat=exif[0], lon=exif[1]), "pole.jpg"),)
         doc = {
@@ -86,9 +86,9 @@ def seed(runtime: Runtime) -> Iterator[str]:
                 session, incoming=incoming, blobs=runtime.blobs, limits=runtime.photo_limits
             )
             if not accepted.is_duplicate:
-                pipeline.submit_report(session, report=accepted.report)
+                pipeline.submit_report(session, report_id=accepted.report_id)
             session.commit()
             state = "already there" if accepted.is_duplicate else "submitted"
-            yield f"demo report {external_id} {state}: {accepted.report.tracking_code}"
+            yield f"demo report {external_id} {state}: {accepted.tracking_code}"
     if runtime.settings.env == "dev":
         yield "inspector/admin token for the dev stack: TRIAGE_ADMIN_TOKEN=dev-admin-token"

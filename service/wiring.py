@@ -10,7 +10,6 @@ from service.celery_app import CeleryDispatcher, configure_celery
 from service.config import Settings
 from service.contracts import TaskDispatcher
 from service.db import make_engine, make_session_factory
-from service.outbox import service as outbox_service
 from service.reports.blobs import BlobStore
 from service.reports.service import PhotoLimits
 from service.triage.pipeline import ProcessingPolicy
@@ -39,13 +38,10 @@ def build_runtime(
     *,
     dispatcher: TaskDispatcher | None = None,
     engine: Engine | None = None,
-    dispatch_after_commit: bool = True,
 ) -> Runtime:
     engine = engine or make_engine(settings.database_url)
     factory = make_session_factory(engine)
     dispatcher = dispatcher or CeleryDispatcher(configure_celery(settings))
-    if dispatch_after_commit:
-        outbox_service.install_after_commit_dispatch(factory, dispatcher)
     return Runtime(
         settings=settings,
         engine=engine,

@@ -15,7 +15,7 @@ logging.basicConfig(level=logging.INFO)
 def _wire() -> None:
     settings = get_settings()
     configure_celery(settings)
-    runtime = build_runtime(settings, dispatch_after_commit=False)
+    runtime = build_runtime(settings)
     TaskBase.session_factory = runtime.session_factory
     tasks.runtime.settings = settings
     tasks.runtime.policy = runtime.policy

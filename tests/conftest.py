@@ -16,7 +16,7 @@ from alembic.config import Config
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from service.app import create_app
 from service.areas import service as area_service
@@ -107,14 +107,12 @@ def dispatcher() -> RecordingDispatcher:
 
 @pytest.fixture
 def runtime(settings: Settings, engine: Engine, dispatcher: RecordingDispatcher) -> Runtime:
-    return build_runtime(
-        settings, dispatcher=dispatcher, engine=engine, dispatch_after_commit=False
-    )
+    return build_runtime(settings, dispatcher=dispatcher, engine=engine)
 
 
 @pytest.fixture
 def client(settings: Settings, runtime: Runtime, db_session: Session) -> Iterator[TestClient]:
-    from service.api.deps import get_session
+    from service.api.deps import get_session, get_session_factory
 
     app = create_app(settings, runtime=runtime)
 
@@ -122,7 +120,15 @@ def client(settings: Settings, runtime: Runtime, db_session: Session) -> Iterato
         yield db_session
         db_session.flush()
 
+    def _factory() -> sessionmaker[Session]:
+        return sessionmaker(
+            bind=db_session.connection(),
+            join_transaction_mode="create_savepoint",
+            expire_on_commit=False,
+        )
+
     app.dependency_overrides[get_session] = _session
+    app.dependency_overrides[get_session_factory] = _factory
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 

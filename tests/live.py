@@ -74,7 +74,8 @@ class RedisServer:
 
 
 class CeleryWorker:
-    """`celery -A service.worker worker` in its own process group, logging to a file."""
+    """`celery -A service.worker worker --beat` (so the outbox relay runs) in its own process
+    group, logging to a file."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.env = env
@@ -99,6 +100,9 @@ class CeleryWorker:
                     "--without-heartbeat",
                     "--loglevel",
                     "INFO",
+                    "--beat",
+                    "--schedule",
+                    str(self.log.with_suffix(".beat")),
                 ],
                 cwd=PROJECT_ROOT,
                 env=self.env,

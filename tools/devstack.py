@@ -2,6 +2,7 @@
 
     python3 tools/devstack.py run    # install, start PostgreSQL+PostGIS, migrate, seed, serve
     python3 tools/devstack.py test   # install, start PostgreSQL+PostGIS, run the whole suite
+    python3 tools/devstack.py bench  # intake benchmark (bench/intake.py)
 
 Nothing here is needed when DATABASE_URL points at a server you run yourself.
 """
@@ -238,6 +239,7 @@ def cmd_test(args: list[str]) -> int:
             "migrations",
         ],
         [str(bin_ / "lint-imports")],
+        [str(bin_ / "mypy"), "service", "classifiers", "integrations"],
         [str(bin_ / "pytest"), "-n", "2", *args],
     ]
     for step in steps:
@@ -246,6 +248,17 @@ def cmd_test(args: list[str]) -> int:
         if rc != 0:
             return rc
     return 0
+
+
+def cmd_bench(args: list[str]) -> int:
+    bin_, _pg, env, _data = prepare()
+    ensure_redis_server()
+    if shutil.which("wrk") is None:
+        apt_install("wrk")
+    env.setdefault("BENCH_ADMIN_URL", env.get("TEST_DATABASE_URL") or env["DATABASE_URL"])
+    return subprocess.run(
+        [str(bin_ / "python"), "bench/intake.py", *args], cwd=ROOT, env=env
+    ).returncode
 
 
 def cmd_run(_args: list[str]) -> int:
@@ -326,11 +339,11 @@ def _wait(procs: list[subprocess.Popen[bytes]], pg_bin: Path, data: Path | None)
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test"}:
+    commands = {"run": cmd_run, "test": cmd_test, "bench": cmd_bench}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2
-    command, rest = sys.argv[1], sys.argv[2:]
-    return cmd_run(rest) if command == "run" else cmd_test(rest)
+    return commands[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ class _Names:
             priority=case.priority,
             ward=self.wards.get(case.ward_id) if case.ward_id else None,
             location=_latlon(case.location),
-            location_match=case.location_match,  # type: ignore[arg-type]
+            location_match=case.location_match,
             distance_to_ward_m=case.distance_to_ward_m,
             owning_unit=self.units.get(case.owning_unit_id) if case.owning_unit_id else None,
             due_at=case.due_at,

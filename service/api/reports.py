@@ -3,15 +3,19 @@
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import RuntimeDep, SessionDep
+from service.api.deps import RuntimeDep, SessionDep, SessionFactoryDep
 from service.api.intake_body import parse_intake, read_capped_body
 from service.api.problems import PROBLEM_RESPONSES
 from service.api.schemas import ReportAccepted, ReportCreate, TimelineEntry, TrackRead
 from service.areas.models import Ward
 from service.cases import service as case_service
 from service.reports import service as report_service
+from service.reports.service import IncomingReport
 from service.triage import pipeline
+from service.wiring import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["citizens"])
 
@@ -53,27 +57,39 @@ _INTAKE_BODY: dict[str, Any] = {
     summary="Submit a field report (JSON with base64 photos, or multipart with photo files)",
 )
 async def submit_report(
-    request: Request, response: Response, session: SessionDep, runtime: RuntimeDep
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    session_factory: SessionFactoryDep,
 ) -> ReportAccepted:
     settings = runtime.settings
     body = await read_capped_body(request, max_bytes=settings.max_body_bytes)
     incoming = await parse_intake(
         request, body=body, max_photos=settings.max_photos, max_photo_bytes=settings.max_photo_bytes
     )
-    accepted = report_service.accept_report(
-        session, incoming=incoming, blobs=runtime.blobs, limits=runtime.photo_limits
-    )
-    report = accepted.report
-    if accepted.is_duplicate:
+    # Storing is blocking database and file work: keep it off the event loop.
+    report_id, code, duplicate = await run_in_threadpool(_store, session_factory, runtime, incoming)
+    if duplicate:
         response.status_code = 200
-    else:
-        pipeline.submit_report(session, report=report)
     return ReportAccepted(
-        report_id=report.id,
-        tracking_code=report.tracking_code,
-        duplicate=accepted.is_duplicate,
-        track_url=f"{settings.public_base_url}/api/v1/track/{report.tracking_code}",
+        report_id=report_id,
+        tracking_code=code,
+        duplicate=duplicate,
+        track_url=f"{settings.public_base_url}/api/v1/track/{code}",
     )
+
+
+def _store(
+    session_factory: sessionmaker[Session], runtime: Runtime, incoming: IncomingReport
+) -> tuple[int, str, bool]:
+    """Accept the report and queue its processing in one transaction."""
+    with session_factory.begin() as session:
+        accepted = report_service.accept_report(
+            session, incoming=incoming, blobs=runtime.blobs, limits=runtime.photo_limits
+        )
+        if not accepted.is_duplicate:
+            pipeline.submit_report(session, report_id=accepted.report_id)
+    return accepted.report_id, accepted.tracking_code, accepted.is_duplicate
 
 
 @router.get(

@@ -121,7 +121,7 @@ def load_boundaries(
             "geom": func.ST_GeomFromText(row.wkt, SRID),
         }
         stmt = insert(Ward).values(**values)
-        update = {k: stmt.excluded[k] for k in values if k != "code"}
+        update: dict[str, Any] = {k: stmt.excluded[k] for k in values if k != "code"}
         update["loaded_at"] = func.now()
         session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=update))
         if progress:

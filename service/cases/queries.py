@@ -69,7 +69,7 @@ def list_cases(
         )
         stmt = stmt.where(after)
     order = (column.desc(), Case.id.desc()) if descending else (column.asc(), Case.id.asc())
-    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
+    rows: list[Case] = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -78,7 +78,7 @@ def list_cases(
     return CasePageResult(rows, next_cursor)
 
 
-def _filtered(stmt: Select[tuple[Case]], f: CaseFilter) -> Select[tuple[Case]]:
+def _filtered(stmt: Select[Case], f: CaseFilter) -> Select[Case]:
     if f.statuses:
         stmt = stmt.where(Case.status.in_(f.statuses))
     if f.categories:

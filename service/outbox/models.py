@@ -11,8 +11,9 @@ from service.db import Base
 class OutboxMessage(Base):
     """A task to run, written in the same transaction as the work that asks for it.
 
-    It is dispatched to the broker after commit; a sweeper re-dispatches any message not
-    completed in time, so a broker outage or a lost message delays work but never loses it.
+    The relay (service.outbox.service.relay) sends it to the broker after commit, and sends
+    it again if it is not completed in time, so a broker outage or a lost message delays
+    work but never loses it.
     """
 
     __tablename__ = "outbox_messages"

@@ -1,60 +1,28 @@
-"""Transactional outbox: tasks are recorded with the work and dispatched after commit."""
+"""Transactional outbox: tasks are recorded with the work that asks for them, and a relay
+hands them to the broker after commit. A broker outage delays work but never loses it."""
 
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.contracts import DispatchFailed, TaskDispatcher
 from service.outbox.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
-_PENDING_KEY = "outbox_pending"
 
 
-def add_message(session: Session, *, task_name: str, kwargs: dict[str, Any]) -> OutboxMessage:
-    """Record a task in the current transaction and send it once that transaction commits."""
-    message = OutboxMessage(
-        task_name=task_name, kwargs=kwargs, dispatched_at=_now(), dispatch_count=1
+_INSERT_MESSAGE = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
+
+
+def add_message(session: Session, *, task_name: str, kwargs: dict[str, Any]) -> int:
+    """Record a task in the current transaction; the relay sends it once that has committed."""
+    row = session.connection().execute(
+        _INSERT_MESSAGE, {"task_name": task_name, "kwargs": kwargs, "dispatch_count": 0}
     )
-    session.add(message)
-    session.flush()
-    session.info.setdefault(_PENDING_KEY, []).append(message.id)
-    return message
-
-
-def install_after_commit_dispatch(
-    factory: sessionmaker[Session], dispatcher: TaskDispatcher
-) -> None:
-    """Sessions from this factory send their outbox messages right after a commit."""
-
-    @event.listens_for(factory, "after_commit")
-    def _after_commit(session: Session) -> None:
-        ids = session.info.pop(_PENDING_KEY, [])
-        if ids:
-            _dispatch_ids(factory, dispatcher, ids)
-
-    @event.listens_for(factory, "after_rollback")
-    def _after_rollback(session: Session) -> None:
-        if not session.in_transaction():
-            session.info.pop(_PENDING_KEY, None)
-
-
-def _dispatch_ids(
-    factory: sessionmaker[Session], dispatcher: TaskDispatcher, ids: list[int]
-) -> None:
-    with factory() as session:
-        rows = session.execute(
-            select(OutboxMessage.id, OutboxMessage.task_name, OutboxMessage.kwargs).where(
-                OutboxMessage.id.in_(ids)
-            )
-        ).all()
-    failed = [r.id for r in rows if not _send(dispatcher, r.id, r.task_name, r.kwargs)]
-    if failed:
-        with factory.begin() as session:
-            _mark_undispatched(session, failed, "broker unavailable at dispatch")
+    return int(row.scalar_one())
 
 
 def _send(dispatcher: TaskDispatcher, message_id: int, task: str, kwargs: dict[str, Any]) -> bool:
@@ -77,14 +45,19 @@ def _mark_undispatched(session: Session, ids: list[int], error: str) -> None:
     )
 
 
-def sweep(
+def relay(
     factory: sessionmaker[Session],
     dispatcher: TaskDispatcher,
     *,
     redispatch_after_s: float,
     batch: int = 500,
 ) -> int:
-    """Send again what was never sent, or was sent long ago and never completed."""
+    """Send what was never sent, and again what was sent long ago and never completed.
+
+    Runs every second or so (Celery beat). Rows are claimed with SKIP LOCKED, so several
+    relays never send the same message at once; a message sent twice is harmless because
+    every task is idempotent.
+    """
     cutoff = _now() - timedelta(seconds=redispatch_after_s)
     with factory.begin() as session:
         due = (
@@ -110,7 +83,7 @@ def sweep(
     failed = [mid for mid, task, kwargs in work if not _send(dispatcher, mid, task, kwargs)]
     if failed:
         with factory.begin() as session:
-            _mark_undispatched(session, failed, "broker unavailable at sweep")
+            _mark_undispatched(session, failed, "broker unavailable")
     return len(work) - len(failed)
 
 

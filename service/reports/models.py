@@ -9,6 +9,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -53,6 +54,8 @@ class Report(Base):
     location_source: Mapped[str | None] = mapped_column(String(20))
     location_accuracy_m: Mapped[float | None] = mapped_column(Float)
     raw_content_type: Mapped[str] = mapped_column(String(200))
+    # Verbatim body: inline when small, else in the media store under raw_body_sha256.
+    raw_body: Mapped[bytes | None] = mapped_column(LargeBinary)
     raw_body_sha256: Mapped[str] = mapped_column(String(64))
     raw_body_size: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)

@@ -1,5 +1,6 @@
 """Accept a report exactly as received: store it, its photos and its raw body in one go."""
 
+import hashlib
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -8,7 +9,7 @@ from typing import Any
 
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
 from service.errors import InvalidPhoto, ReportNotFound, TrackingCodeNotFound
@@ -56,8 +57,16 @@ class PhotoLimits:
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
-    report: Report
+    report_id: int
+    tracking_code: str
     is_duplicate: bool
+
+
+INLINE_RAW_BODY_MAX = 64 * 1024
+# Built once: the intake is the hottest path, and a Core statement with bound parameters
+# skips the ORM's per-call statement building.
+_INSERT_REPORT = insert(Report.__table__).on_conflict_do_nothing().returning(Report.__table__.c.id)
+_CODE_ATTEMPTS = 5
 
 
 def new_tracking_code() -> str:
@@ -70,31 +79,27 @@ def accept_report(
 ) -> Accepted:
     """Store a new report, or return the first one for a re-sent channel + external id.
 
-    Photos are checked before anything is written; files are content-addressed, so a
-    rolled-back transaction leaves at most an unreferenced file, never a half-written report.
+    Photos are checked before anything is written. The raw body is kept verbatim: inline
+    when small, else in the content-addressed store (a rolled-back transaction leaves at
+    most an unreferenced file there, never a half-written report).
     """
-    if incoming.external_id is not None:
-        existing = find_by_external_id(
-            session, channel=incoming.channel, external_id=incoming.external_id
-        )
-        if existing is not None:
-            return Accepted(existing, is_duplicate=True)
     infos = [_inspect(i, p, limits) for i, p in enumerate(incoming.photos)]
-    report = _build_report(incoming, blobs)
-    for position, (photo, info) in enumerate(zip(incoming.photos, infos, strict=True)):
-        report.photos.append(_build_photo(position, photo, info, blobs))
-    try:
-        with session.begin_nested():
-            session.add(report)
-            session.flush()
-    except IntegrityError:
-        existing = find_by_external_id(
-            session, channel=incoming.channel, external_id=incoming.external_id or ""
+    values = _report_values(incoming, blobs)
+    for _ in range(_CODE_ATTEMPTS):
+        code = new_tracking_code()
+        row = (
+            session.connection().execute(_INSERT_REPORT, {**values, "tracking_code": code}).first()
         )
-        if existing is None:
-            raise
-        return Accepted(existing, is_duplicate=True)
-    return Accepted(report, is_duplicate=False)
+        if row is not None:
+            _insert_photos(session, row.id, incoming.photos, infos, blobs)
+            return Accepted(row.id, code, is_duplicate=False)
+        if incoming.external_id is not None:
+            existing = find_by_external_id(
+                session, channel=incoming.channel, external_id=incoming.external_id
+            )
+            if existing is not None:
+                return Accepted(existing.id, existing.tracking_code, is_duplicate=True)
+    raise RuntimeError("could not draw an unused tracking code")
 
 
 def _inspect(index: int, photo: IncomingPhoto, limits: PhotoLimits) -> PhotoInfo:
@@ -105,42 +110,63 @@ def _inspect(index: int, photo: IncomingPhoto, limits: PhotoLimits) -> PhotoInfo
         raise InvalidPhoto(f"Photo {index + 1}{name}: {exc}.", index=index) from exc
 
 
-def _build_report(incoming: IncomingReport, blobs: BlobStore) -> Report:
+def _report_values(incoming: IncomingReport, blobs: BlobStore) -> dict[str, Any]:
     has_location = incoming.lat is not None and incoming.lon is not None
-    return Report(
-        channel=incoming.channel,
-        external_id=incoming.external_id,
-        thread_id=incoming.thread_id,
-        tracking_code=new_tracking_code(),
-        submitted_at=incoming.submitted_at,
-        text=incoming.text,
-        address_text=incoming.address,
-        reporter_name=incoming.reporter_name,
-        reporter_phone=incoming.reporter_phone,
-        reporter_email=incoming.reporter_email,
-        location=point(lat=incoming.lat, lon=incoming.lon) if has_location else None,  # type: ignore[arg-type]
-        location_source=(incoming.location_source or "device_gps") if has_location else None,
-        location_accuracy_m=incoming.accuracy_m if has_location else None,
-        raw_content_type=incoming.raw_content_type,
-        raw_body_sha256=blobs.put(incoming.raw_body),
-        raw_body_size=len(incoming.raw_body),
-        payload=incoming.payload,
-    )
+    raw = incoming.raw_body
+    inline = len(raw) <= INLINE_RAW_BODY_MAX
+    return {
+        "channel": incoming.channel,
+        "external_id": incoming.external_id,
+        "thread_id": incoming.thread_id,
+        "submitted_at": incoming.submitted_at,
+        "text": incoming.text,
+        "address_text": incoming.address,
+        "reporter_name": incoming.reporter_name,
+        "reporter_phone": incoming.reporter_phone,
+        "reporter_email": incoming.reporter_email,
+        "location": point(lat=incoming.lat, lon=incoming.lon) if has_location else None,  # type: ignore[arg-type]
+        "location_source": (incoming.location_source or "device_gps") if has_location else None,
+        "location_accuracy_m": incoming.accuracy_m if has_location else None,
+        "raw_content_type": incoming.raw_content_type,
+        "raw_body": raw if inline else None,
+        "raw_body_sha256": hashlib.sha256(raw).hexdigest() if inline else blobs.put(raw),
+        "raw_body_size": len(raw),
+        "payload": incoming.payload,
+    }
 
 
-def _build_photo(position: int, photo: IncomingPhoto, info: PhotoInfo, blobs: BlobStore) -> Photo:
-    has_gps = info.gps_lat is not None and info.gps_lon is not None
-    return Photo(
-        position=position,
-        sha256=blobs.put(photo.data),
-        mime_type=info.mime_type,
-        size_bytes=len(photo.data),
-        width=info.width,
-        height=info.height,
-        original_filename=(photo.filename or None) and photo.filename[:255],
-        exif_location=point(lat=info.gps_lat, lon=info.gps_lon) if has_gps else None,  # type: ignore[arg-type]
-        exif_taken_at=info.taken_at,
-    )
+def _insert_photos(
+    session: Session,
+    report_id: int,
+    photos: tuple[IncomingPhoto, ...],
+    infos: list[PhotoInfo],
+    blobs: BlobStore,
+) -> None:
+    if not photos:
+        return
+    rows = []
+    for position, (photo, info) in enumerate(zip(photos, infos, strict=True)):
+        has_gps = info.gps_lat is not None and info.gps_lon is not None
+        rows.append(
+            {
+                "report_id": report_id,
+                "position": position,
+                "sha256": blobs.put(photo.data),
+                "mime_type": info.mime_type,
+                "size_bytes": len(photo.data),
+                "width": info.width,
+                "height": info.height,
+                "original_filename": photo.filename[:255] if photo.filename else None,
+                "exif_location": point(lat=info.gps_lat, lon=info.gps_lon) if has_gps else None,  # type: ignore[arg-type]
+                "exif_taken_at": info.taken_at,
+            }
+        )
+    session.connection().execute(insert(Photo.__table__), rows)
+
+
+def raw_body(report: Report, blobs: BlobStore) -> bytes:
+    """The request body exactly as received."""
+    return report.raw_body if report.raw_body is not None else blobs.read(report.raw_body_sha256)
 
 
 def find_by_external_id(session: Session, *, channel: str, external_id: str) -> Report | None:

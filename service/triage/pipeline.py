@@ -129,8 +129,8 @@ def process_report(
 PROCESS_REPORT_TASK = "triage.process_report"
 
 
-def submit_report(session: Session, *, report: Report) -> None:
-    """Queue processing of a newly accepted report (sent after the transaction commits)."""
+def submit_report(session: Session, *, report_id: int) -> None:
+    """Queue processing of a newly accepted report (relayed once the transaction commits)."""
     outbox_service.add_message(
-        session, task_name=PROCESS_REPORT_TASK, kwargs={"report_id": report.id}
+        session, task_name=PROCESS_REPORT_TASK, kwargs={"report_id": report_id}
     )

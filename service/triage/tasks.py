@@ -41,15 +41,15 @@ def process_report(self: TaskBase, report_id: int, outbox_id: int | None = None)
         )
 
 
-@celery.task(name="outbox.sweep", base=TaskBase, bind=True, ignore_result=True)
-def sweep_outbox(self: TaskBase) -> int:
+@celery.task(name="outbox.relay", base=TaskBase, bind=True, ignore_result=True)
+def relay_outbox(self: TaskBase) -> int:
     assert runtime.settings is not None
     assert self.session_factory is not None
-    sent = outbox_service.sweep(
+    sent = outbox_service.relay(
         self.session_factory,
         runtime.dispatcher,
         redispatch_after_s=runtime.settings.outbox_redispatch_after_s,
     )
     if sent:
-        logger.info("outbox sweep re-dispatched messages", extra={"count": sent})
+        logger.info("outbox relay sent messages", extra={"count": sent})
     return sent

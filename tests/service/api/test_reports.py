@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from service.demo import jpeg_with_gps
 from service.outbox.models import OutboxMessage
+from service.reports import service as report_service
 from service.reports.models import Photo, Report
 from tests.conftest import report_json
 
@@ -36,10 +37,9 @@ def test_submit_report_json_is_stored_verbatim_and_queued(
     report = db_session.get(Report, out["report_id"])
     assert report is not None
     assert report.reporter_phone == "0905123456"
-    assert report.raw_body_sha256
     assert report.raw_body_size == len(body)
     runtime = client.app.state.runtime  # type: ignore[attr-defined]
-    assert runtime.blobs.read(report.raw_body_sha256) == body
+    assert report_service.raw_body(report, runtime.blobs) == body
     queued = db_session.scalars(select(OutboxMessage)).all()
     assert [(m.task_name, m.kwargs) for m in queued] == [
         ("triage.process_report", {"report_id": report.id})
@@ -178,3 +178,18 @@ def test_openapi_documents_the_intake_body(client: TestClient) -> None:
     assert set(content) == {"application/json", "multipart/form-data"}
     assert "ReportCreate" in spec["components"]["schemas"]
     assert "LocationIn" in spec["components"]["schemas"]
+
+
+def test_a_large_raw_body_is_kept_verbatim_in_the_media_store(
+    client: TestClient, db_session: Session
+) -> None:
+    photo = jpeg_with_gps(lat=16.47, lon=107.6)
+    files = [("photos", (f"p{i}.jpg", photo, "image/jpeg")) for i in range(3)]
+    r = client.post("/api/v1/reports", data={"report": json.dumps(report_json())}, files=files)
+    report = db_session.get(Report, r.json()["report_id"])
+    assert report is not None
+    assert report.raw_body is None
+    blobs = client.app.state.runtime.blobs  # type: ignore[attr-defined]
+    raw = report_service.raw_body(report, blobs)
+    assert len(raw) == report.raw_body_size > report_service.INLINE_RAW_BODY_MAX
+    assert raw.count(photo) == 3

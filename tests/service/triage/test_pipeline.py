@@ -24,7 +24,7 @@ def accept(session: Session, runtime: Runtime, **kw: Any) -> int:
     accepted = report_service.accept_report(
         session, incoming=incoming, blobs=runtime.blobs, limits=runtime.photo_limits
     )
-    return accepted.report.id
+    return accepted.report_id
 
 
 def process(session: Session, runtime: Runtime, report_id: int) -> Case:

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7618d81a896a
+Revision ID: 49158a80adb5
 Revises: 
-Create Date: 2026-11-22 04:21:40.964866
+Create Date: 2026-11-22 05:06:44.509304
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ from alembic import op
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
-revision: str = '7618d81a896a'
+revision: str = '49158a80adb5'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -131,6 +131,7 @@ def upgrade() -> None:
     sa.Column('location_source', sa.String(length=20), nullable=True),
     sa.Column('location_accuracy_m', sa.Float(), nullable=True),
     sa.Column('raw_content_type', sa.String(length=200), nullable=False),
+    sa.Column('raw_body', sa.LargeBinary(), nullable=True),
     sa.Column('raw_body_sha256', sa.String(length=64), nullable=False),
     sa.Column('raw_body_size', sa.Integer(), nullable=False),
     sa.Column('payload', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
