@@ -96,14 +96,22 @@ def _up(port: int) -> bool:
         return False
 
 
-def measure(name: str, url: str, args: argparse.Namespace) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (steal time on a shared host does not count)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(name: str, url: str, args: argparse.Namespace, pid: int) -> dict[str, float]:
     """wrk (C, 2 threads) drives the endpoint, so the load generator costs little CPU."""
     script = str(ROOT / "bench" / "post_report.lua")
     base = ["wrk", "-t", "2", "-c", str(args.connections), "-s", script, url]
     subprocess.run([*base[:1], "-d", "3s", *base[1:]], check=True, capture_output=True)
+    cpu_before = cpu_seconds(pid)
     out = subprocess.run(
         [*base[:1], "-d", f"{args.seconds}s", *base[1:]], check=True, capture_output=True, text=True
     ).stdout
+    cpu = cpu_seconds(pid) - cpu_before
     figures = json.loads(out.split("WRK_JSON ", 1)[1])
     if figures["non_2xx"] or figures["socket_errors"]:
         raise RuntimeError(
@@ -114,11 +122,12 @@ def measure(name: str, url: str, args: argparse.Namespace) -> dict[str, float]:
         "rps": figures["requests"] / (figures["duration_us"] / 1e6),
         "p50_ms": figures["p50_us"] / 1000,
         "p99_ms": figures["p99_us"] / 1000,
+        "cpu_ms": cpu * 1000 / max(1, figures["requests"]),
     }
     print(
-        f"{name:<28} {row['rps']:8.0f} req/s   p50 {row['p50_ms']:6.1f} ms   "
-        f"p99 {row['p99_ms']:6.1f} ms   ({figures['requests']} requests in {args.seconds} s, "
-        f"{args.connections} connections)",
+        f"{name:<26} {row['rps']:6.0f} req/s   p50 {row['p50_ms']:5.1f} ms   "
+        f"p99 {row['p99_ms']:5.1f} ms   server CPU {row['cpu_ms']:.2f} ms/request   "
+        f"({figures['requests']} requests in {args.seconds} s, {args.connections} connections)",
         flush=True,
     )
     return row
@@ -202,22 +211,29 @@ def main() -> None:
         bare_port, app_port = free_port(), free_port()
         procs.append(serve("bench.bare_app:app", env, bare_port, tmp / "bare.log"))
         procs.append(serve("service.app:app_from_env", env, app_port, tmp / "app.log"))
-        targets = {"bare endpoint (1 INSERT)": f"http://127.0.0.1:{bare_port}/bare",
-                   "POST /api/v1/reports": f"http://127.0.0.1:{app_port}/api/v1/reports"}
+        targets = {
+            "bare endpoint (1 INSERT)": (f"http://127.0.0.1:{bare_port}/bare", procs[0].pid),
+            "POST /api/v1/reports": (f"http://127.0.0.1:{app_port}/api/v1/reports", procs[1].pid),
+        }
         # This machine's speed drifts (shared host): alternate the two and take medians.
         rounds: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
         for r in range(args.rounds):
             print(f"round {r + 1}/{args.rounds}", flush=True)
-            for name, target in targets.items():
-                rounds[name].append(measure(name, target, args))
+            for name, (target, pid) in targets.items():
+                rounds[name].append(measure(name, target, args, pid))
         bare, intake = (_median(rounds[name]) for name in targets)
         print(f"median of {args.rounds} rounds:")
         for name, row in zip(targets, (bare, intake), strict=True):
-            print(f"  {name:<26} {row['rps']:6.0f} req/s   p50 {row['p50_ms']:5.1f} ms   "
-                  f"p99 {row['p99_ms']:5.1f} ms")
+            print(
+                f"  {name:<26} {row['rps']:6.0f} req/s   p50 {row['p50_ms']:5.1f} ms   "
+                f"p99 {row['p99_ms']:5.1f} ms   server CPU {row['cpu_ms']:.2f} ms/request"
+            )
         ratios = [i["rps"] / b["rps"] for b, i in zip(*rounds.values(), strict=True)]
-        print(f"intake / bare: {statistics.median(ratios):.0%} of the bare endpoint's "
-              f"requests/s (per round: {', '.join(f'{x:.0%}' for x in ratios)})")
+        print(
+            f"intake / bare: {statistics.median(ratios):.0%} of the bare endpoint's "
+            f"requests/s (per round: {', '.join(f'{x:.0%}' for x in ratios)}); server CPU "
+            f"per request {intake['cpu_ms'] / bare['cpu_ms']:.1f}x the bare endpoint's"
+        )
         worker = CeleryWorker({**env}, tmp / "worker.log")
         worker.start()
         try:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.areas import service as area_service
@@ -112,6 +113,39 @@ def geotag(
             ensure_ascii=False,
         )
     )
+
+
+_MATCH_COLOURS = {"inside": "#1b7837", "approximate": "#f1a340", "outside": "#d73027"}
+
+
+@app.command("map")
+def draw_map(out: Annotated[Path, typer.Argument(help="SVG file to write")]) -> None:
+    """Draw the wards and every located case as an SVG map (no tiles, no internet)."""
+    from service.areas.svgmap import MapPoint, render_svg
+    from service.cases.models import Case
+    from service.reports.service import lat_lon
+
+    with _session(get_settings()) as session:
+        points = []
+        for case in session.scalars(select(Case).where(Case.location.is_not(None))):
+            found = lat_lon(case.location)
+            if found:
+                colour = _MATCH_COLOURS.get(case.location_match, "#777")
+                points.append(
+                    MapPoint(
+                        found[0],
+                        found[1],
+                        colour,
+                        f"case {case.id}: {case.status}, {case.location_match}",
+                    )
+                )
+        try:
+            svg = render_svg(session, points=points, title="Huế: wards and cases")
+        except ValueError as exc:
+            _fail(str(exc))
+            return
+    out.write_text(svg, encoding="utf-8")
+    typer.echo(f"wrote {out} ({len(points)} cases)")
 
 
 @units_app.command("load")

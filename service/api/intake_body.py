@@ -2,7 +2,6 @@
 
 import base64
 import binascii
-import json
 from typing import Any
 
 from pydantic import ValidationError
@@ -114,7 +113,7 @@ def _parse_json_photos(doc: ReportCreate) -> list[IncomingPhoto]:
 def _incoming(
     doc: ReportCreate, photos: list[IncomingPhoto], *, body: bytes, content_type: str
 ) -> IncomingReport:
-    payload = json.loads(doc.model_dump_json(exclude={"photos"}))
+    payload = doc.model_dump(mode="json", exclude={"photos"})
     payload["photos"] = [{"filename": p.filename, "bytes": len(p.data)} for p in photos]
     loc, who = doc.location, doc.reporter
     return IncomingReport(

@@ -3,9 +3,9 @@ hands them to the broker after commit. A broker outage delays work but never los
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Table, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.contracts import DispatchFailed, TaskDispatcher
@@ -14,7 +14,7 @@ from service.outbox.models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 
-_INSERT_MESSAGE = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
+_INSERT_MESSAGE = insert(cast(Table, OutboxMessage.__table__)).returning(OutboxMessage.id)
 
 
 def add_message(session: Session, *, task_name: str, kwargs: dict[str, Any]) -> int:

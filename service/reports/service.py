@@ -5,10 +5,10 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from geoalchemy2.shape import to_shape
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
@@ -65,7 +65,7 @@ class Accepted:
 INLINE_RAW_BODY_MAX = 64 * 1024
 # Built once: the intake is the hottest path, and a Core statement with bound parameters
 # skips the ORM's per-call statement building.
-_INSERT_REPORT = insert(Report.__table__).on_conflict_do_nothing().returning(Report.__table__.c.id)
+_INSERT_REPORT = insert(cast(Table, Report.__table__)).on_conflict_do_nothing().returning(Report.id)
 _CODE_ATTEMPTS = 5
 
 
@@ -161,7 +161,7 @@ def _insert_photos(
                 "exif_taken_at": info.taken_at,
             }
         )
-    session.connection().execute(insert(Photo.__table__), rows)
+    session.connection().execute(insert(cast(Table, Photo.__table__)), rows)
 
 
 def raw_body(report: Report, blobs: BlobStore) -> bytes:

@@ -95,9 +95,19 @@ def _processed(engine: Engine, report_id: int) -> bool:
         return s.scalar(select(Report.processed_at).where(Report.id == report_id)) is not None
 
 
-def test_photo_with_exif_becomes_a_case_in_the_right_ward(
+def test_posted_reports_become_cases_in_the_right_ward(
     live_client: TestClient, live_runtime: Runtime, worker: CeleryWorker
 ) -> None:
+    sent = {
+        "inside": {"lat": 16.45394, "lon": 107.58305},
+        "near": {"lat": 16.52479, "lon": 107.71185},
+        "outside": {"lat": 16.0544, "lon": 108.2022},
+    }
+    ids = {}
+    for name, location in sent.items():
+        r = live_client.post("/api/v1/reports", json=report_json(location=location))
+        assert r.status_code == 202, r.text
+        ids[name] = r.json()["report_id"]
     photo = ("cap.jpg", jpeg_with_gps(lat=16.47461, lon=107.60998), "image/jpeg")
     r = live_client.post(
         "/api/v1/reports",
@@ -105,16 +115,27 @@ def test_photo_with_exif_becomes_a_case_in_the_right_ward(
         data={"report": '{"text": "Cáp treo chằng chịt trên cột"}'},
     )
     assert r.status_code == 202, r.text
-    report_id = r.json()["report_id"]
+    ids["exif"] = r.json()["report_id"]
     wait_for(
-        lambda: _processed(live_runtime.engine, report_id),
+        lambda: all(_processed(live_runtime.engine, i) for i in ids.values()),
         timeout=30,
-        what="the worker to process the report",
+        what="the worker to process the reports",
     )
-    page = live_client.get("/api/v1/cases", headers=ADMIN).json()
-    assert [(c["ward"]["name"], c["location_match"]) for c in page["items"]] == [
-        ("Vỹ Dạ", "inside")
-    ]
+    with Session(live_runtime.engine) as s:
+        cases = {
+            name: s.scalars(
+                select(Case).join(Report, Report.case_id == Case.id).where(Report.id == report_id)
+            ).one()
+            for name, report_id in ids.items()
+        }
+    assert cases["inside"].location_match == "inside"
+    assert cases["near"].location_match == "approximate"
+    assert cases["near"].ward_id is not None
+    assert cases["outside"].location_match == "outside"
+    page = live_client.get(
+        "/api/v1/cases", params={"location_match": "inside"}, headers=ADMIN
+    ).json()
+    assert sorted(c["ward"]["name"] for c in page["items"]) == ["Thuận Hóa", "Vỹ Dạ"]
 
 
 def test_broker_down_at_intake_is_processed_after_it_returns(
