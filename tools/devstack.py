@@ -117,8 +117,9 @@ def _as_pg_user(*args: str) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args] if IS_ROOT else list(args)
 
 
-def start_cluster(bindir: Path) -> tuple[str, Path]:
-    """Start (creating if needed) a private cluster; return its admin URL and data dir."""
+def start_cluster(bindir: Path) -> tuple[str, Path, bool]:
+    """Start (creating if needed) a private cluster: its admin URL, data dir, and whether
+    this call started it (so the caller stops only what it started)."""
     home = _pg_home()
     data, sock, log = home / "data", home / "run", home / "server.log"
     port = pg_port()
@@ -145,7 +146,8 @@ def start_cluster(bindir: Path) -> tuple[str, Path]:
     status = subprocess.run(
         _as_pg_user(str(bindir / "pg_ctl"), "-D", str(data), "status"), capture_output=True
     )
-    if status.returncode != 0:
+    started = status.returncode != 0
+    if started:
         say(f"starting PostgreSQL on 127.0.0.1:{port}")
         opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c max_connections=200"
         sh(
@@ -164,7 +166,7 @@ def start_cluster(bindir: Path) -> tuple[str, Path]:
             ),
             stdout=subprocess.DEVNULL,
         )
-    return f"postgresql+psycopg2://postgres@127.0.0.1:{port}", data
+    return f"postgresql+psycopg2://postgres@127.0.0.1:{port}", data, started
 
 
 def stop_cluster(bindir: Path, data: Path) -> None:
@@ -213,7 +215,9 @@ def prepare() -> tuple[Path, Path, dict[str, str], Path | None]:
     env = dict(os.environ)
     data: Path | None = None
     if not env.get("DATABASE_URL") and not env.get("TRIAGE_DATABASE_URL"):
-        admin_url, data = start_cluster(pg_bin)
+        admin_url, data, started = start_cluster(pg_bin)
+        if not started:
+            data = None  # already running (another ./dev command): not ours to stop
         create_database(pg_bin, admin_url, "triage")
         env["DATABASE_URL"] = f"{admin_url}/triage"
         env.setdefault("TEST_DATABASE_URL", f"{admin_url}/postgres")
@@ -222,7 +226,15 @@ def prepare() -> tuple[Path, Path, dict[str, str], Path | None]:
 
 
 def cmd_test(args: list[str]) -> int:
-    bin_, _pg, env, _data = prepare()
+    bin_, pg_bin, env, data = prepare()
+    try:
+        return _run_checks(bin_, env, args)
+    finally:
+        if data is not None:
+            stop_cluster(pg_bin, data)
+
+
+def _run_checks(bin_: Path, env: dict[str, str], args: list[str]) -> int:
     ensure_redis_server()
     if "TEST_DATABASE_URL" not in env:
         env["TEST_DATABASE_URL"] = env.get("DATABASE_URL") or env["TRIAGE_DATABASE_URL"]
@@ -251,7 +263,15 @@ def cmd_test(args: list[str]) -> int:
 
 
 def cmd_bench(args: list[str]) -> int:
-    bin_, _pg, env, _data = prepare()
+    bin_, pg_bin, env, data = prepare()
+    try:
+        return _bench(bin_, env, args)
+    finally:
+        if data is not None:
+            stop_cluster(pg_bin, data)
+
+
+def _bench(bin_: Path, env: dict[str, str], args: list[str]) -> int:
     ensure_redis_server()
     if shutil.which("wrk") is None:
         apt_install("wrk")
