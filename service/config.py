@@ -11,8 +11,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
+    # `./dev` writes .local/dev.env (the private cluster's URL) so that the `triage` CLI
+    # reaches the same database; real environment variables always win.
     model_config = SettingsConfigDict(
-        env_prefix="TRIAGE_", extra="ignore", validate_by_name=True, validate_by_alias=True
+        env_prefix="TRIAGE_",
+        extra="ignore",
+        validate_by_name=True,
+        validate_by_alias=True,
+        env_file=PROJECT_ROOT / ".local" / "dev.env",
     )
 
     env: Literal["dev", "test", "prod"] = "dev"

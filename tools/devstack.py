@@ -220,6 +220,7 @@ def prepare() -> tuple[Path, Path, dict[str, str], Path | None]:
             data = None  # already running (another ./dev command): not ours to stop
         create_database(pg_bin, admin_url, "triage")
         env["DATABASE_URL"] = f"{admin_url}/triage"
+        (LOCAL / "dev.env").write_text(f"DATABASE_URL={env['DATABASE_URL']}\n")
         env.setdefault("TEST_DATABASE_URL", f"{admin_url}/postgres")
     env["PATH"] = f"{bin_}{os.pathsep}{env.get('PATH', '')}"
     return bin_, pg_bin, env, data

@@ -134,7 +134,9 @@ class CaseDetail(CaseRead):
 
 
 class TransitionRequest(_Strict):
-    to: str = Field(description="target status", examples=["triaged"])
+    to: Literal[
+        "new", "triaged", "assigned", "in_progress", "resolved", "closed", "rejected", "reopened"
+    ] = Field(description="target status", examples=["triaged"])
     note: str | None = Field(None, max_length=2000)
 
 

@@ -180,3 +180,12 @@ def test_tracking_shows_status_without_personal_data(
 def test_photo_download_needs_a_key(client: TestClient, db_session: Session) -> None:
     assert client.get("/api/v1/photos/1").status_code == 401
     assert client.get("/api/v1/photos/999999", headers=ADMIN).status_code == 404
+
+
+def test_transition_to_an_unknown_status_is_a_422(
+    client: TestClient, runtime: Runtime, db_session: Session
+) -> None:
+    case_id = submit(client, runtime, db_session)
+    r = client.post(f"/api/v1/cases/{case_id}/transitions", json={"to": "flying"}, headers=ADMIN)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["pointer"] == "#/to"
