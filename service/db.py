@@ -18,7 +18,11 @@ class Base(DeclarativeBase):
 
 
 def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
-    return create_engine(database_url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    # No pre-ping (it costs a round trip per request on the intake's hot path): a connection
+    # found dead invalidates the whole pool; the intake retries once, other requests get a 503.
+    return create_engine(
+        database_url, pool_size=pool_size, max_overflow=10, pool_pre_ping=False, pool_recycle=1800
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import InvalidPhoto, InvalidRequest, ServiceError
@@ -75,6 +76,24 @@ def install(app: FastAPI, *, base_url: str) -> None:
             detail="Some parameters are missing or invalid; see errors.",
             errors=[_param_error(e) for e in exc.errors()],
         )
+
+    @app.exception_handler(OperationalError)
+    async def _database_down(request: Request, exc: OperationalError) -> ProblemResponse:
+        logger.error(
+            "database unavailable: %s",
+            type(exc.orig).__name__,
+            extra={"request_id": request.state.request_id},
+        )
+        response = problem(
+            request,
+            status=503,
+            type_=base_url + "database-unavailable",
+            title="Service temporarily unavailable",
+            detail="The database cannot be reached; nothing was stored. "
+            "Please retry in a few seconds.",
+        )
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> ProblemResponse:

@@ -3,6 +3,7 @@
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -68,7 +69,14 @@ async def submit_report(
         request, body=body, max_photos=settings.max_photos, max_photo_bytes=settings.max_photo_bytes
     )
     # Storing is blocking database and file work: keep it off the event loop.
-    report_id, code, duplicate = await run_in_threadpool(_store, session_factory, runtime, incoming)
+    try:
+        stored = await run_in_threadpool(_store, session_factory, runtime, incoming)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        # A pooled connection died (database restart): the pool is renewed; try once more.
+        stored = await run_in_threadpool(_store, session_factory, runtime, incoming)
+    report_id, code, duplicate = stored
     if duplicate:
         response.status_code = 200
     return ReportAccepted(

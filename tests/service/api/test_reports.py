@@ -7,11 +7,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.app import create_app
+from service.config import Settings
 from service.demo import jpeg_with_gps
 from service.outbox.models import OutboxMessage
 from service.reports import service as report_service
 from service.reports.models import Photo, Report
+from service.wiring import build_runtime
 from tests.conftest import report_json
+from tests.fakes import RecordingDispatcher
 
 
 def _counts(session: Session) -> tuple[int, int, int]:
@@ -193,3 +197,16 @@ def test_a_large_raw_body_is_kept_verbatim_in_the_media_store(
     raw = report_service.raw_body(report, blobs)
     assert len(raw) == report.raw_body_size > report_service.INLINE_RAW_BODY_MAX
     assert raw.count(photo) == 3
+
+
+def test_database_down_is_a_503_problem_not_a_500(settings: Settings) -> None:
+    dead = settings.model_copy(
+        update={"database_url": "postgresql+psycopg2://postgres@127.0.0.1:1/none"}
+    )
+    runtime = build_runtime(dead, dispatcher=RecordingDispatcher())
+    with TestClient(create_app(dead, runtime=runtime), raise_server_exceptions=False) as c:
+        r = c.post("/api/v1/reports", json=report_json())
+    assert r.status_code == 503
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.headers["retry-after"] == "5"
+    assert "nothing was stored" in r.json()["detail"]
