@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,13 +227,18 @@ def prepare() -> tuple[Path, Path, dict[str, str], Path | None]:
     return bin_, pg_bin, env, data
 
 
-def cmd_test(args: list[str]) -> int:
+def with_stack(body: Callable[[Path, dict[str, str], list[str]], int], args: list[str]) -> int:
+    """Prepare everything, run the body, then stop the PostgreSQL this call started."""
     bin_, pg_bin, env, data = prepare()
     try:
-        return _run_checks(bin_, env, args)
+        return body(bin_, env, args)
     finally:
         if data is not None:
             stop_cluster(pg_bin, data)
+
+
+def cmd_test(args: list[str]) -> int:
+    return with_stack(_run_checks, args)
 
 
 def _run_checks(bin_: Path, env: dict[str, str], args: list[str]) -> int:
@@ -264,12 +270,7 @@ def _run_checks(bin_: Path, env: dict[str, str], args: list[str]) -> int:
 
 
 def cmd_bench(args: list[str]) -> int:
-    bin_, pg_bin, env, data = prepare()
-    try:
-        return _bench(bin_, env, args)
-    finally:
-        if data is not None:
-            stop_cluster(pg_bin, data)
+    return with_stack(_bench, args)
 
 
 def _bench(bin_: Path, env: dict[str, str], args: list[str]) -> int:

@@ -78,6 +78,7 @@ def worker(live_settings: Settings, tmp_path: Path) -> Iterator[CeleryWorker]:
         "TRIAGE_BROKER_URL": live_settings.effective_broker_url,
         "TRIAGE_MEDIA_ROOT": str(live_settings.media_root),
         "TRIAGE_BROKER_VISIBILITY_TIMEOUT_S": "5",
+        "TRIAGE_OUTBOX_REDISPATCH_AFTER_S": "4",
     }
     w = CeleryWorker(env, tmp_path / "worker.log")
     w.start()
@@ -158,16 +159,11 @@ def test_broker_down_at_intake_is_processed_after_it_returns(
     finally:
         redis_server.start()
 
-    def relayed_and_processed() -> bool:
-        outbox_service.relay(
-            live_runtime.session_factory,
-            live_runtime.dispatcher,
-            redispatch_after_s=live_settings.outbox_redispatch_after_s,
-        )
-        return _processed(live_runtime.engine, report_id)
-
+    # Nothing is called by hand: the worker's beat runs the outbox relay.
     wait_for(
-        relayed_and_processed, timeout=60, what="processing after the broker returned", every=1.0
+        lambda: _processed(live_runtime.engine, report_id),
+        timeout=60,
+        what="processing after the broker returned",
     )
     assert _case_count(live_runtime.engine) == 1
 
@@ -194,20 +190,13 @@ def test_worker_killed_mid_task_processes_the_report_once(
     assert not _processed(engine, report_id)
     worker.start()
 
-    def relayed_and_processed() -> bool:
-        outbox_service.relay(
-            live_runtime.session_factory,
-            live_runtime.dispatcher,
-            redispatch_after_s=live_settings.outbox_redispatch_after_s,
-        )
-        return _processed(engine, report_id)
-
+    # The relay in the new worker's beat sends the unfinished task again.
     wait_for(
-        relayed_and_processed,
+        lambda: _processed(engine, report_id),
         timeout=60,
         what="the report to be processed after the crash",
-        every=1.0,
     )
+
     wait_for(lambda: _outbox_done(engine), timeout=30, what="the outbox to drain")
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 1
