@@ -219,9 +219,15 @@ def prepare() -> tuple[Path, Path, dict[str, str], Path | None]:
         admin_url, data, started = start_cluster(pg_bin)
         if not started:
             data = None  # already running (another ./dev command): not ours to stop
-        create_database(pg_bin, admin_url, "triage")
-        env["DATABASE_URL"] = f"{admin_url}/triage"
-        (LOCAL / "dev.env").write_text(f"DATABASE_URL={env['DATABASE_URL']}\n")
+        try:
+            create_database(pg_bin, admin_url, "triage")
+            env["DATABASE_URL"] = f"{admin_url}/triage"
+            LOCAL.mkdir(parents=True, exist_ok=True)
+            (LOCAL / "dev.env").write_text(f"DATABASE_URL={env['DATABASE_URL']}\n")
+        except BaseException:
+            if data is not None:
+                stop_cluster(pg_bin, data)
+            raise
         env.setdefault("TEST_DATABASE_URL", f"{admin_url}/postgres")
     env["PATH"] = f"{bin_}{os.pathsep}{env.get('PATH', '')}"
     return bin_, pg_bin, env, data
