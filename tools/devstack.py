@@ -175,6 +175,7 @@ def stop_cluster(bindir: Path, data: Path) -> None:
     subprocess.run(
         _as_pg_user(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"),
         stdout=subprocess.DEVNULL,
+        cwd="/",  # the postgres user may not be allowed into the current folder
     )
 
 
