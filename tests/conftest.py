@@ -6,7 +6,8 @@ private cluster and sets it). Each test runs in a transaction that is rolled bac
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,9 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from service.app import create_app
 from service.areas import service as area_service
@@ -112,7 +113,7 @@ def runtime(settings: Settings, engine: Engine, dispatcher: RecordingDispatcher)
 
 @pytest.fixture
 def client(settings: Settings, runtime: Runtime, db_session: Session) -> Iterator[TestClient]:
-    from service.api.deps import get_session, get_session_factory
+    from service.api.deps import get_session, get_transaction
 
     app = create_app(settings, runtime=runtime)
 
@@ -120,15 +121,17 @@ def client(settings: Settings, runtime: Runtime, db_session: Session) -> Iterato
         yield db_session
         db_session.flush()
 
-    def _factory() -> sessionmaker[Session]:
-        return sessionmaker(
-            bind=db_session.connection(),
-            join_transaction_mode="create_savepoint",
-            expire_on_commit=False,
-        )
+    @contextmanager
+    def _savepoint() -> Iterator[Connection]:
+        conn = db_session.connection()
+        with conn.begin_nested():
+            yield conn
+
+    def _transaction() -> Callable[[], AbstractContextManager[Connection]]:
+        return _savepoint
 
     app.dependency_overrides[get_session] = _session
-    app.dependency_overrides[get_session_factory] = _factory
+    app.dependency_overrides[get_transaction] = _transaction
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 

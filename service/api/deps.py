@@ -1,10 +1,12 @@
 """Request-scoped dependencies: the session (commit on success), settings, runtime, staff."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
 from service.config import Settings
 from service.staff import service as staff_service
@@ -42,12 +44,15 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-async def get_session_factory(runtime: RuntimeDep) -> sessionmaker[Session]:
-    """For handlers that run their own transaction in one worker thread (the intake)."""
-    return runtime.session_factory
+Transaction = Callable[[], AbstractContextManager[Connection]]
 
 
-SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
+async def get_transaction(runtime: RuntimeDep) -> Transaction:
+    """For the intake, which runs its own Core transaction in one worker thread."""
+    return runtime.engine.begin
+
+
+TransactionDep = Annotated[Transaction, Depends(get_transaction)]
 
 
 def _bearer(request: Request) -> str | None:

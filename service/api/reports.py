@@ -4,10 +4,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import RuntimeDep, SessionDep, SessionFactoryDep
+from service.api.deps import RuntimeDep, SessionDep, Transaction, TransactionDep
 from service.api.intake_body import parse_intake, read_capped_body
 from service.api.problems import PROBLEM_RESPONSES
 from service.api.schemas import ReportAccepted, ReportCreate, TimelineEntry, TrackRead
@@ -61,7 +60,7 @@ async def submit_report(
     request: Request,
     response: Response,
     runtime: RuntimeDep,
-    session_factory: SessionFactoryDep,
+    transaction: TransactionDep,
 ) -> ReportAccepted:
     settings = runtime.settings
     body = await read_capped_body(request, max_bytes=settings.max_body_bytes)
@@ -70,12 +69,12 @@ async def submit_report(
     )
     # Storing is blocking database and file work: keep it off the event loop.
     try:
-        stored = await run_in_threadpool(_store, session_factory, runtime, incoming)
+        stored = await run_in_threadpool(_store, transaction, runtime, incoming)
     except DBAPIError as exc:
         if not exc.connection_invalidated:
             raise
         # A pooled connection died (database restart): the pool is renewed; try once more.
-        stored = await run_in_threadpool(_store, session_factory, runtime, incoming)
+        stored = await run_in_threadpool(_store, transaction, runtime, incoming)
     report_id, code, duplicate = stored
     if duplicate:
         response.status_code = 200
@@ -88,15 +87,15 @@ async def submit_report(
 
 
 def _store(
-    session_factory: sessionmaker[Session], runtime: Runtime, incoming: IncomingReport
+    transaction: Transaction, runtime: Runtime, incoming: IncomingReport
 ) -> tuple[int, str, bool]:
     """Accept the report and queue its processing in one transaction."""
-    with session_factory.begin() as session:
+    with transaction() as conn:
         accepted = report_service.accept_report(
-            session, incoming=incoming, blobs=runtime.blobs, limits=runtime.photo_limits
+            conn, incoming=incoming, blobs=runtime.blobs, limits=runtime.photo_limits
         )
         if not accepted.is_duplicate:
-            pipeline.submit_report(session, report_id=accepted.report_id)
+            pipeline.submit_report(conn, report_id=accepted.report_id)
     return accepted.report_id, accepted.tracking_code, accepted.is_duplicate
 
 

@@ -5,7 +5,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, or_, select, update
+from sqlalchemy import Connection, Table, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.contracts import DispatchFailed, TaskDispatcher
@@ -17,9 +17,10 @@ logger = logging.getLogger(__name__)
 _INSERT_MESSAGE = insert(cast(Table, OutboxMessage.__table__)).returning(OutboxMessage.id)
 
 
-def add_message(session: Session, *, task_name: str, kwargs: dict[str, Any]) -> int:
+def add_message(db: Session | Connection, *, task_name: str, kwargs: dict[str, Any]) -> int:
     """Record a task in the current transaction; the relay sends it once that has committed."""
-    row = session.connection().execute(
+    conn = db.connection() if isinstance(db, Session) else db
+    row = conn.execute(
         _INSERT_MESSAGE, {"task_name": task_name, "kwargs": kwargs, "dispatch_count": 0}
     )
     return int(row.scalar_one())

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from service.areas import service as area_service
@@ -129,8 +130,6 @@ def process_report(
 PROCESS_REPORT_TASK = "triage.process_report"
 
 
-def submit_report(session: Session, *, report_id: int) -> None:
+def submit_report(db: Session | Connection, *, report_id: int) -> None:
     """Queue processing of a newly accepted report (relayed once the transaction commits)."""
-    outbox_service.add_message(
-        session, task_name=PROCESS_REPORT_TASK, kwargs={"report_id": report_id}
-    )
+    outbox_service.add_message(db, task_name=PROCESS_REPORT_TASK, kwargs={"report_id": report_id})
