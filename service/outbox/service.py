@@ -14,16 +14,13 @@ from service.outbox.models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 
-_INSERT_MESSAGE = insert(cast(Table, OutboxMessage.__table__)).returning(OutboxMessage.id)
+_INSERT_MESSAGE = insert(cast(Table, OutboxMessage.__table__))
 
 
-def add_message(db: Session | Connection, *, task_name: str, kwargs: dict[str, Any]) -> int:
+def add_message(db: Session | Connection, *, task_name: str, kwargs: dict[str, Any]) -> None:
     """Record a task in the current transaction; the relay sends it once that has committed."""
     conn = db.connection() if isinstance(db, Session) else db
-    row = conn.execute(
-        _INSERT_MESSAGE, {"task_name": task_name, "kwargs": kwargs, "dispatch_count": 0}
-    )
-    return int(row.scalar_one())
+    conn.execute(_INSERT_MESSAGE, {"task_name": task_name, "kwargs": kwargs, "dispatch_count": 0})
 
 
 def _send(dispatcher: TaskDispatcher, message_id: int, task: str, kwargs: dict[str, Any]) -> bool:

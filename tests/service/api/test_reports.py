@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.api.schemas import ReportAccepted
 from service.app import create_app
 from service.config import Settings
 from service.demo import jpeg_with_gps
@@ -36,7 +37,7 @@ def test_submit_report_json_is_stored_verbatim_and_queued(
     ).encode()
     r = client.post("/api/v1/reports", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 202, r.text
-    out = r.json()
+    out = ReportAccepted.model_validate(r.json(), strict=True).model_dump()
     assert out["tracking_code"].startswith("HUE-")
     report = db_session.get(Report, out["report_id"])
     assert report is not None
