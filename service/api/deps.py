@@ -47,8 +47,9 @@ SessionDep = Annotated[Session, Depends(get_session)]
 Transaction = Callable[[], AbstractContextManager[Connection]]
 
 
-async def get_transaction(runtime: RuntimeDep) -> Transaction:
+async def get_transaction(request: Request) -> Transaction:
     """For the intake, which runs its own Core transaction in one worker thread."""
+    runtime: Runtime = request.app.state.runtime
     return runtime.engine.begin
 
 
