@@ -7,7 +7,6 @@ from fractions import Fraction
 
 from PIL import Image, ImageDraw
 
-from service.reports import service as report_service
 from service.reports.service import IncomingPhoto, IncomingReport
 from service.triage import pipeline
 from service.wiring import Runtime
@@ -82,11 +81,9 @@ def seed(runtime: Runtime) -> Iterator[str]:
             photos=photos,
         )
         with runtime.session_factory() as session:
-            accepted = report_service.accept_report(
+            accepted = pipeline.accept_report(
                 session, incoming=incoming, blobs=runtime.blobs, limits=runtime.photo_limits
             )
-            if not accepted.is_duplicate:
-                pipeline.submit_report(session, report_id=accepted.report_id)
             session.commit()
             state = "already there" if accepted.is_duplicate else "submitted"
             yield f"demo report {external_id} {state}: {accepted.tracking_code}"

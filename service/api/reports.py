@@ -91,11 +91,9 @@ def _store(
 ) -> tuple[int, str, bool]:
     """Accept the report and queue its processing in one transaction."""
     with transaction() as conn:
-        accepted = report_service.accept_report(
+        accepted = pipeline.accept_report(
             conn, incoming=incoming, blobs=runtime.blobs, limits=runtime.photo_limits
         )
-        if not accepted.is_duplicate:
-            pipeline.submit_report(conn, report_id=accepted.report_id)
     return accepted.report_id, accepted.tracking_code, accepted.is_duplicate
 
 

@@ -5,7 +5,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, insert, or_, select, update
+from sqlalchemy import CTE, Connection, Insert, Table, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.contracts import DispatchFailed, TaskDispatcher
@@ -21,6 +21,22 @@ def add_message(db: Session | Connection, *, task_name: str, kwargs: dict[str, A
     """Record a task in the current transaction; the relay sends it once that has committed."""
     conn = db.connection() if isinstance(db, Session) else db
     conn.execute(_INSERT_MESSAGE, {"task_name": task_name, "kwargs": kwargs, "dispatch_count": 0})
+
+
+def message_per_row(rows: CTE, *, task_name: str, id_kwarg: str) -> Insert:
+    """An INSERT recording one message per row of `rows` (a CTE with an `id` column).
+
+    Used as a further CTE of the statement that creates those rows, so the work and its
+    message are written in one round trip (the intake's hot path).
+    """
+    return insert(cast(Table, OutboxMessage.__table__)).from_select(
+        ["task_name", "kwargs", "dispatch_count"],
+        select(
+            literal(task_name),
+            func.jsonb_build_object(literal(id_kwarg), rows.c.id),
+            literal(0),
+        ),
+    )
 
 
 def _send(dispatcher: TaskDispatcher, message_id: int, task: str, kwargs: dict[str, Any]) -> bool:

@@ -20,7 +20,9 @@ from service.cases.service import DuePolicy
 from service.geo import point
 from service.outbox import service as outbox_service
 from service.reports import service as report_service
+from service.reports.blobs import BlobStore
 from service.reports.models import Report
+from service.reports.service import Accepted, IncomingReport, PhotoLimits
 from service.units import service as unit_service
 
 logger = logging.getLogger(__name__)
@@ -130,6 +132,13 @@ def process_report(
 PROCESS_REPORT_TASK = "triage.process_report"
 
 
-def submit_report(db: Session | Connection, *, report_id: int) -> None:
-    """Queue processing of a newly accepted report (relayed once the transaction commits)."""
-    outbox_service.add_message(db, task_name=PROCESS_REPORT_TASK, kwargs={"report_id": report_id})
+def accept_report(
+    db: Session | Connection, *, incoming: IncomingReport, blobs: BlobStore, limits: PhotoLimits
+) -> Accepted:
+    """Store a report and queue its processing in the same statement; a re-send queues nothing.
+
+    The outbox relay hands the task to the broker once the caller's transaction commits.
+    """
+    return report_service.accept_report(
+        db, incoming=incoming, blobs=blobs, limits=limits, then_queue=PROCESS_REPORT_TASK
+    )
