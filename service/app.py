@@ -1,7 +1,9 @@
 """FastAPI application factory."""
 
+import itertools
 import logging
-import uuid
+import os
+import secrets
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,6 +14,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.api import cases, problems, reports
 from service.config import Settings, get_settings
 from service.wiring import Runtime, build_runtime
+
+_request_id_prefix = secrets.token_hex(6)  # per process: ids unique across workers
+_request_counter = itertools.count(1)
+
+
+def _renew_request_id_prefix() -> None:
+    global _request_id_prefix
+    _request_id_prefix = secrets.token_hex(6)
+
+
+os.register_at_fork(after_in_child=_renew_request_id_prefix)
+
+
+def _next_request_id() -> str:
+    """Unique, not secret: a random draw per request costs a syscall on the hottest path."""
+    return f"{_request_id_prefix}-{next(_request_counter):x}"
 
 
 class RequestIdMiddleware:
@@ -25,7 +43,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = Headers(scope=scope).get("x-request-id", "")
-        request_id = given[:64] if given.isprintable() and given else uuid.uuid4().hex
+        request_id = given[:64] if given.isprintable() and given else _next_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:
