@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api import cases, problems, reports
 from service.config import Settings, get_settings
+from service.plugins import channel_plugins
 from service.wiring import Runtime, build_runtime
 
 _request_id_prefix = secrets.token_hex(6)  # per process: ids unique across workers
@@ -61,10 +62,17 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         description="Intake, geo-tagging and case queue for reports of hanging telecom "
         "cables and illegal classified ads in Huế.",
     )
-    app.state.runtime = runtime or build_runtime(settings)
+    app.state.runtime = runtime = runtime or build_runtime(settings)
     problems.install(app, base_url=settings.problem_base_url)
     app.include_router(reports.router)
     app.include_router(cases.router)
+    channels = channel_plugins()
+    # Channels with an adapter of their own cannot be claimed through the generic API
+    # (their external ids would collide with the adapter's).
+    app.state.reserved_channels = frozenset(p.name for p in channels)
+    for plugin in channels:
+        for router in plugin.routers(runtime):
+            app.include_router(router)
 
     app.add_middleware(RequestIdMiddleware)
 
@@ -79,6 +87,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
             )
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(reports.intake_schema_components())
+            for plugin in channels:
+                components.update(plugin.openapi_components())
             components["Problem"] = problems.PROBLEM_SCHEMA
             app.openapi_schema = schema
         return app.openapi_schema

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from service.areas import service as area_service
 from service.config import Settings, get_settings
 from service.errors import ServiceError
+from service.intake import service as intake_service
 from service.outbox import service as outbox_service
+from service.plugins import channel_plugins
 from service.staff import service as staff_service
 from service.units import service as unit_service
 from service.wiring import build_runtime
@@ -24,7 +26,9 @@ units_app = typer.Typer(help="Organisational units", no_args_is_help=True)
 staff_app = typer.Typer(help="Staff API keys", no_args_is_help=True)
 outbox_app = typer.Typer(help="Queued work", no_args_is_help=True)
 seed_app = typer.Typer(help="Demo data", no_args_is_help=True)
+intake_app = typer.Typer(help="What the channels received", no_args_is_help=True)
 for sub, name in (
+    (intake_app, "intake"),
     (db_app, "db"),
     (wards_app, "wards"),
     (units_app, "units"),
@@ -33,6 +37,10 @@ for sub, name in (
     (seed_app, "seed"),
 ):
     app.add_typer(sub, name=name)
+for _plugin in channel_plugins():
+    _sub = _plugin.cli()
+    if _sub is not None:
+        app.add_typer(_sub, name=_plugin.name)
 
 
 def _fail(message: str) -> None:
@@ -199,6 +207,92 @@ def outbox_relay() -> None:
         redispatch_after_s=settings.outbox_redispatch_after_s,
     )
     typer.echo(f"dispatched {sent}")
+
+
+@outbox_app.command("dead")
+def outbox_dead() -> None:
+    """Tasks that gave up after their last retry (e.g. a status callback), with the error."""
+    with _session(get_settings()) as session:
+        dead = outbox_service.list_dead(session)
+    if not dead:
+        typer.echo("no dead letters")
+    for m in dead:
+        typer.echo(
+            f"#{m.id}  {m.task_name}  {json.dumps(m.kwargs)}  dead since "
+            f"{m.dead_at:%Y-%m-%d %H:%M:%S %Z}  replayed {m.replay_count}x\n    {m.last_error}"
+        )
+
+
+@outbox_app.command("replay")
+def outbox_replay(
+    ids: Annotated[list[int] | None, typer.Argument(help="message ids (see `outbox dead`)")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="replay every dead letter")] = False,
+) -> None:
+    """Send dead-lettered tasks again (the relay picks them up within a second)."""
+    if not ids and not all_:
+        _fail("give message ids or --all")
+    with _session(get_settings()) as session:
+        count = outbox_service.replay(session, message_ids=None if all_ else list(ids or []))
+        session.commit()
+    typer.echo(f"replaying {count} message(s)")
+
+
+@intake_app.command("failures")
+def intake_failures(
+    channel: Annotated[str | None, typer.Option(help="only this channel")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    ignored: Annotated[bool, typer.Option(help="also show ignored inputs (bounces…)")] = False,
+) -> None:
+    """Inputs a channel received but could not turn into a report, newest first."""
+    statuses = ["failed", "ignored"] if ignored else ["failed"]
+    with _session(get_settings()) as session:
+        rows = intake_service.list_raw(session, statuses=statuses, channel=channel, limit=limit)
+    if not rows:
+        typer.echo("no failed inputs")
+    for r in rows:
+        typer.echo(
+            f"#{r.id}  {r.received_at:%Y-%m-%d %H:%M:%S %Z}  {r.channel}  {r.status}  "
+            f"{r.body_size} bytes {r.content_type}\n    {r.reason}"
+        )
+
+
+@intake_app.command("show")
+def intake_show(
+    raw_id: int,
+    out: Annotated[Path | None, typer.Option(help="write the raw bytes to this file")] = None,
+) -> None:
+    """One received input: its status and reason, and its bytes exactly as received."""
+    settings = get_settings()
+    runtime = build_runtime(settings)
+    with runtime.session_factory() as session:
+        try:
+            raw = intake_service.get_raw(session, raw_id=raw_id)
+        except ServiceError as exc:
+            _fail(exc.detail)
+        data = intake_service.raw_bytes(raw, runtime.blobs)
+    typer.echo(
+        json.dumps(
+            {
+                "id": raw.id,
+                "channel": raw.channel,
+                "received_at": raw.received_at.isoformat(),
+                "status": raw.status,
+                "reason": raw.reason,
+                "report_id": raw.report_id,
+                "content_type": raw.content_type,
+                "size": raw.body_size,
+                "sha256": raw.body_sha256,
+                "meta": raw.meta,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
+    if out is not None:
+        out.write_bytes(data)
+        typer.echo(f"wrote {len(data)} bytes to {out}")
+    else:
+        typer.echo(data.decode("utf-8", errors="replace")[:4000])
 
 
 @seed_app.command("demo")

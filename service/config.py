@@ -2,10 +2,10 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     max_photo_pixels: int = 40_000_000
     max_photos: int = 8
     max_text_chars: int = 5000
+    # Hosts whose photo URLs the worker may fetch (".example.org" admits its subdomains).
+    photo_url_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     due_working_days: int = 7
     local_timezone: str = "Asia/Ho_Chi_Minh"
@@ -52,6 +54,13 @@ class Settings(BaseSettings):
     outbox_redispatch_after_s: int = 300
 
     admin_token: SecretStr = SecretStr("dev-admin-token")
+
+    @field_validator("photo_url_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip() for h in value.split(",") if h.strip()]
+        return value
 
     @model_validator(mode="after")
     def _no_default_secrets_in_prod(self) -> "Settings":

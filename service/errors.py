@@ -6,9 +6,10 @@ class ServiceError(Exception):
     title = "The request could not be completed"
     status = 400
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, **extensions: object) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.extensions = extensions  # extra members of the problem document
 
 
 class NotFound(ServiceError):
@@ -90,8 +91,8 @@ class InvalidRequest(ServiceError):
     title = "The request has invalid fields"
     status = 422
 
-    def __init__(self, detail: str, *, errors: list[dict[str, str]]) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: str, *, errors: list[dict[str, str]], **extensions: object) -> None:
+        super().__init__(detail, **extensions)
         self.errors = errors
 
 

@@ -3,6 +3,7 @@
 from service.areas.models import Ward
 from service.cases.models import Case, CaseEvent
 from service.db import Base
+from service.intake.models import RawInput
 from service.outbox.models import OutboxMessage
 from service.reports.models import Photo, Report
 from service.staff.models import ApiKey
@@ -15,6 +16,7 @@ __all__ = [
     "CaseEvent",
     "OutboxMessage",
     "Photo",
+    "RawInput",
     "Report",
     "Unit",
     "Ward",

@@ -10,6 +10,8 @@ from service.celery_app import CeleryDispatcher, configure_celery
 from service.config import Settings
 from service.contracts import TaskDispatcher
 from service.db import make_engine, make_session_factory
+from service.intake.fetch import FetchPolicy
+from service.intake.service import Intake
 from service.reports.blobs import BlobStore
 from service.reports.service import PhotoLimits
 from service.triage.pipeline import ProcessingPolicy
@@ -24,6 +26,8 @@ class Runtime:
     blobs: BlobStore
     photo_limits: PhotoLimits
     policy: ProcessingPolicy
+    intake: Intake
+    fetch_policy: FetchPolicy
 
 
 def build_policy(settings: Settings) -> ProcessingPolicy:
@@ -42,14 +46,18 @@ def build_runtime(
     engine = engine or make_engine(settings.database_url)
     factory = make_session_factory(engine)
     dispatcher = dispatcher or CeleryDispatcher(configure_celery(settings))
+    blobs = BlobStore(settings.media_root)
+    limits = PhotoLimits(max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels)
     return Runtime(
         settings=settings,
         engine=engine,
         session_factory=factory,
         dispatcher=dispatcher,
-        blobs=BlobStore(settings.media_root),
-        photo_limits=PhotoLimits(
-            max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels
-        ),
+        blobs=blobs,
+        photo_limits=limits,
         policy=build_policy(settings),
+        intake=Intake(factory, blobs=blobs, limits=limits),
+        fetch_policy=FetchPolicy(
+            allowed_hosts=tuple(settings.photo_url_hosts), max_bytes=settings.max_photo_bytes
+        ),
     )

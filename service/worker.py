@@ -1,11 +1,14 @@
 """Celery entry point: `celery -A service.worker worker -B`."""
 
+import importlib
 import logging
 
 from celery.signals import worker_process_init
 
 from service.celery_app import TaskBase, celery, configure_celery
 from service.config import get_settings
+from service.intake import tasks as intake_tasks
+from service.plugins import channel_plugins, status_tasks
 from service.triage import tasks
 from service.wiring import build_runtime
 
@@ -20,6 +23,14 @@ def _wire() -> None:
     tasks.runtime.settings = settings
     tasks.runtime.policy = runtime.policy
     tasks.runtime.dispatcher = runtime.dispatcher
+    tasks.runtime.status_tasks = status_tasks()
+    intake_tasks.runtime.policy = runtime.fetch_policy
+    intake_tasks.runtime.blobs = runtime.blobs
+    intake_tasks.runtime.limits = runtime.photo_limits
+    for plugin in channel_plugins():
+        for module in plugin.task_modules:
+            importlib.import_module(module)
+        celery.conf.beat_schedule.update(plugin.beat_schedule())
 
 
 @worker_process_init.connect

@@ -8,6 +8,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,13 @@ from alembic.config import Config
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from service.app import create_app
 from service.areas import service as area_service
 from service.config import PROJECT_ROOT, Settings
 from service.db import make_session_factory
+from service.intake.service import Intake
 from service.wiring import Runtime, build_runtime
 from tests.fakes import RecordingDispatcher
 
@@ -112,10 +114,26 @@ def runtime(settings: Settings, engine: Engine, dispatcher: RecordingDispatcher)
 
 
 @pytest.fixture
-def client(settings: Settings, runtime: Runtime, db_session: Session) -> Iterator[TestClient]:
+def bound_runtime(runtime: Runtime, db_session: Session) -> Runtime:
+    """The runtime with its session factory on the test's connection (savepoints): what
+    channel adapters and tasks write through it is seen by the test and rolled back."""
+    factory = sessionmaker(
+        bind=db_session.connection(),
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+    )
+    return replace(
+        runtime,
+        session_factory=factory,
+        intake=Intake(factory, blobs=runtime.blobs, limits=runtime.photo_limits),
+    )
+
+
+@pytest.fixture
+def client(settings: Settings, bound_runtime: Runtime, db_session: Session) -> Iterator[TestClient]:
     from service.api.deps import get_session, get_transaction
 
-    app = create_app(settings, runtime=runtime)
+    app = create_app(settings, runtime=bound_runtime)
 
     def _session() -> Iterator[Session]:
         yield db_session

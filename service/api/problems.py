@@ -50,7 +50,7 @@ def errors_from_pydantic(
 def install(app: FastAPI, *, base_url: str) -> None:
     @app.exception_handler(ServiceError)
     async def _service(request: Request, exc: ServiceError) -> ProblemResponse:
-        ext: dict[str, Any] = {}
+        ext: dict[str, Any] = dict(exc.extensions)
         if isinstance(exc, InvalidRequest):
             ext["errors"] = exc.errors
         if isinstance(exc, InvalidPhoto):

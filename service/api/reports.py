@@ -13,6 +13,7 @@ from service.api.problems import PROBLEM_RESPONSES
 from service.api.schemas import ReportAccepted, ReportCreate, TimelineEntry, TrackRead
 from service.areas.models import Ward
 from service.cases import service as case_service
+from service.errors import InvalidRequest
 from service.reports import service as report_service
 from service.reports.service import IncomingReport
 from service.triage import pipeline
@@ -65,6 +66,11 @@ async def submit_report(request: Request, transaction: TransactionDep) -> JSONRe
     incoming = await parse_intake(
         request, body=body, max_photos=settings.max_photos, max_photo_bytes=settings.max_photo_bytes
     )
+    if incoming.channel in request.app.state.reserved_channels:
+        raise InvalidRequest(
+            f"Channel {incoming.channel!r} has its own adapter; post its reports there.",
+            errors=[{"pointer": "#/channel", "detail": "reserved for a channel adapter"}],
+        )
     # Storing is blocking database and file work: keep it off the event loop.
     try:
         stored = await run_in_threadpool(_store, transaction, runtime, incoming)

@@ -12,10 +12,12 @@ from service.cases import workflow
 from service.cases.deadlines import add_working_days
 from service.cases.models import Case, CaseEvent
 from service.errors import CaseNotFound
+from service.outbox import service as outbox
 from service.reports.models import Report
 from service.textnorm import fold
 
 SYSTEM_ACTOR = "system"
+PUBLIC_CHANGE_TASK = "cases.public_change"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,21 +113,23 @@ def _record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        CaseEvent(
-            case_id=case.id,
-            actor=actor,
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            note=note,
-            is_public=is_public,
-            before=before or {},
-            after=after or {},
-            occurred_at=datetime.now(UTC),
-        )
+    event = CaseEvent(
+        case_id=case.id,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        is_public=is_public,
+        before=before or {},
+        after=after or {},
+        occurred_at=datetime.now(UTC),
     )
+    session.add(event)
     session.flush()
+    if is_public and to_status:
+        # Channels that report status back to the citizen's app pick this up (after commit).
+        outbox.add_message(session, task_name=PUBLIC_CHANGE_TASK, kwargs={"event_id": event.id})
 
 
 def get_case(session: Session, *, case_id: int, for_update: bool = False) -> Case:

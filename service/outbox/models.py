@@ -26,3 +26,7 @@ class OutboxMessage(Base):
     dispatch_count: Mapped[int] = mapped_column(Integer, default=0)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Set when the task gave up after its last retry: the relay leaves it alone until an
+    # admin replays it (`triage outbox replay`).
+    dead_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    replay_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -36,6 +36,7 @@ def message_per_row(rows: CTE, *, task_name: str, id_kwarg: str) -> Insert:
             func.jsonb_build_object(literal(id_kwarg), rows.c.id),
             literal(0),
         ),
+        include_defaults=False,
     )
 
 
@@ -79,6 +80,7 @@ def relay(
                 select(OutboxMessage)
                 .where(
                     OutboxMessage.completed_at.is_(None),
+                    OutboxMessage.dead_at.is_(None),
                     or_(
                         OutboxMessage.dispatched_at.is_(None), OutboxMessage.dispatched_at < cutoff
                     ),
@@ -111,9 +113,70 @@ def complete_message(session: Session, *, message_id: int | None) -> None:
     )
 
 
+def lock_unfinished(session: Session, *, message_id: int | None) -> bool:
+    """Lock the message until the end of the transaction; False if it is already done
+    (a re-delivered task then does nothing). No message id: nothing to guard."""
+    if message_id is None:
+        return True
+    completed = session.execute(
+        select(OutboxMessage.completed_at).where(OutboxMessage.id == message_id).with_for_update()
+    ).first()
+    return completed is not None and completed.completed_at is None
+
+
+def defer(session: Session, *, message_id: int | None, seconds: float) -> None:
+    """A task will retry itself in `seconds`: keep the relay from re-sending it before then."""
+    if message_id is None:
+        return
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(dispatched_at=_now() + timedelta(seconds=seconds))
+    )
+
+
+def dead_letter(session: Session, *, message_id: int | None, error: str) -> None:
+    """The task gave up: park the message where admins see it and can replay it."""
+    if message_id is None:
+        return
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(dead_at=_now(), last_error=error[:2000])
+    )
+
+
+def list_dead(session: Session, *, limit: int = 100) -> list[OutboxMessage]:
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.dead_at.is_not(None), OutboxMessage.completed_at.is_(None))
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def replay(session: Session, *, message_ids: list[int] | None) -> int:
+    """Send dead-lettered messages again (all of them when `message_ids` is None)."""
+    stmt = update(OutboxMessage).where(
+        OutboxMessage.dead_at.is_not(None), OutboxMessage.completed_at.is_(None)
+    )
+    if message_ids is not None:
+        stmt = stmt.where(OutboxMessage.id.in_(message_ids))
+    result = session.execute(
+        stmt.values(dead_at=None, dispatched_at=None, replay_count=OutboxMessage.replay_count + 1)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def count_pending(session: Session) -> int:
     return len(
-        session.scalars(select(OutboxMessage.id).where(OutboxMessage.completed_at.is_(None))).all()
+        session.scalars(
+            select(OutboxMessage.id).where(
+                OutboxMessage.completed_at.is_(None), OutboxMessage.dead_at.is_(None)
+            )
+        ).all()
     )
 
 

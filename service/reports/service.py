@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from geoalchemy2.shape import to_shape
-from sqlalchemy import Connection, Select, Table, bindparam, select
+from sqlalchemy import Connection, Select, Table, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
@@ -163,6 +163,33 @@ def accept_report(
     raise RuntimeError("could not draw an unused tracking code")
 
 
+def add_photos(
+    db: Session | Connection,
+    *,
+    report_id: int,
+    photos: tuple[IncomingPhoto, ...],
+    blobs: BlobStore,
+    limits: PhotoLimits,
+) -> list[str]:
+    """Attach photos that arrived after the report (fetched by URL). A photo that fails the
+    checks is skipped; the reasons are returned."""
+    conn = db.connection() if isinstance(db, Session) else db
+    start = conn.execute(
+        select(func.count()).select_from(Photo).where(Photo.report_id == report_id)
+    ).scalar_one()
+    kept: list[tuple[IncomingPhoto, PhotoInfo]] = []
+    problems: list[str] = []
+    for index, photo in enumerate(photos):
+        try:
+            kept.append((photo, _inspect(index, photo, limits)))
+        except InvalidPhoto as exc:
+            problems.append(exc.detail)
+    _insert_photos(
+        conn, report_id, tuple(p for p, _ in kept), [i for _, i in kept], blobs, start=start
+    )
+    return problems
+
+
 def _inspect(index: int, photo: IncomingPhoto, limits: PhotoLimits) -> PhotoInfo:
     try:
         return inspect_photo(photo.data, max_bytes=limits.max_bytes, max_pixels=limits.max_pixels)
@@ -202,11 +229,13 @@ def _insert_photos(
     photos: tuple[IncomingPhoto, ...],
     infos: list[PhotoInfo],
     blobs: BlobStore,
+    *,
+    start: int = 0,
 ) -> None:
     if not photos:
         return
     rows = []
-    for position, (photo, info) in enumerate(zip(photos, infos, strict=True)):
+    for position, (photo, info) in enumerate(zip(photos, infos, strict=True), start=start):
         has_gps = info.gps_lat is not None and info.gps_lon is not None
         rows.append(
             {

@@ -132,6 +132,11 @@ def process_report(
 PROCESS_REPORT_TASK = "triage.process_report"
 
 
+def queue_processing(db: Session | Connection, *, report_id: int) -> None:
+    """Queue processing of a report stored earlier (its photos arrived later)."""
+    outbox_service.add_message(db, task_name=PROCESS_REPORT_TASK, kwargs={"report_id": report_id})
+
+
 def accept_report(
     db: Session | Connection, *, incoming: IncomingReport, blobs: BlobStore, limits: PhotoLimits
 ) -> Accepted:

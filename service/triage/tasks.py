@@ -5,10 +5,11 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError as DBOperationalError
 
+from service.cases.service import PUBLIC_CHANGE_TASK
 from service.celery_app import TaskBase, celery
 from service.config import Settings
 from service.outbox import service as outbox_service
-from service.triage import pipeline
+from service.triage import notify, pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +18,8 @@ class _Runtime:
     settings: Settings | None = None
     policy: pipeline.ProcessingPolicy | None = None
     dispatcher: Any = None
+    # channel name → its status task (registered by channel adapters)
+    status_tasks: dict[str, str] = {}  # noqa: RUF012 - replaced whole by the worker
 
 
 runtime = _Runtime()
@@ -39,6 +42,24 @@ def process_report(self: TaskBase, report_id: int, outbox_id: int | None = None)
         pipeline.process_report(
             session, report_id=report_id, policy=runtime.policy, outbox_id=outbox_id
         )
+
+
+@celery.task(
+    name=PUBLIC_CHANGE_TASK,
+    base=TaskBase,
+    bind=True,
+    acks_late=True,
+    autoretry_for=(DBOperationalError,),
+    retry_backoff=2,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def public_change(self: TaskBase, event_id: int, outbox_id: int | None = None) -> None:
+    with self.session_scope() as session:
+        if not outbox_service.lock_unfinished(session, message_id=outbox_id):
+            return
+        notify.fan_out_public_change(session, event_id=event_id, status_tasks=runtime.status_tasks)
+        outbox_service.complete_message(session, message_id=outbox_id)
 
 
 @celery.task(name="outbox.relay", base=TaskBase, bind=True, ignore_result=True)

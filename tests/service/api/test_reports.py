@@ -79,7 +79,7 @@ def test_submit_report_multipart_with_photo_files(client: TestClient, db_session
 def test_resending_the_same_external_id_returns_the_first_report(
     client: TestClient, db_session: Session
 ) -> None:
-    body = report_json(channel="hue-s", external_id="evt-42")
+    body = report_json(channel="zalo", external_id="evt-42")
     first = client.post("/api/v1/reports", json=body)
     again = client.post("/api/v1/reports", json={**body, "text": "edited re-send"})
     assert (first.status_code, again.status_code) == (202, 200)
@@ -89,8 +89,8 @@ def test_resending_the_same_external_id_returns_the_first_report(
 
 
 def test_same_external_id_on_another_channel_is_a_new_report(client: TestClient) -> None:
-    a = client.post("/api/v1/reports", json=report_json(channel="hue-s", external_id="1"))
-    b = client.post("/api/v1/reports", json=report_json(channel="email", external_id="1"))
+    a = client.post("/api/v1/reports", json=report_json(channel="zalo", external_id="1"))
+    b = client.post("/api/v1/reports", json=report_json(channel="facebook", external_id="1"))
     assert a.json()["report_id"] != b.json()["report_id"]
 
 

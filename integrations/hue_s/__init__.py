@@ -1,0 +1,3 @@
+"""Hue-S, Huế's smart-city app: signed report events in, signed status callbacks out."""
+
+CHANNEL = "hue-s"

@@ -1,0 +1,34 @@
+"""The Hue-S channel as a plugin of the core (entry point `triage.channels`)."""
+
+from collections.abc import Sequence
+from typing import Any
+
+import typer
+from fastapi import APIRouter
+
+from integrations.hue_s import CHANNEL
+from integrations.hue_s.routes import build_router, schema_components
+from integrations.hue_s.settings import get_hue_s_settings
+from integrations.hue_s.status import SEND_STATUS_TASK
+from service.wiring import Runtime
+
+
+class HueSPlugin:
+    name = CHANNEL
+    task_modules: Sequence[str] = ("integrations.hue_s.status",)
+    status_task: str | None = SEND_STATUS_TASK
+
+    def routers(self, runtime: Runtime) -> Sequence[APIRouter]:
+        return [build_router(runtime, get_hue_s_settings())]
+
+    def cli(self) -> typer.Typer | None:
+        return None
+
+    def beat_schedule(self) -> dict[str, dict[str, Any]]:
+        return {}
+
+    def openapi_components(self) -> dict[str, Any]:
+        return schema_components()
+
+
+plugin = HueSPlugin()

@@ -1,0 +1,195 @@
+"""Store what a channel received, then turn it into a report or keep the reason it failed."""
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.errors import InvalidPhoto, NotFound
+from service.intake.models import RawInput
+from service.outbox import service as outbox
+from service.reports import service as report_service
+from service.reports.blobs import BlobStore
+from service.reports.service import Accepted, IncomingReport, PhotoLimits
+from service.triage import pipeline
+
+logger = logging.getLogger(__name__)
+
+FETCH_PHOTOS_TASK = "intake.fetch_photos"
+INLINE_MAX = 64 * 1024
+
+
+class Unparseable(Exception):
+    """The input cannot be read as a report; the message is shown to admins. `errors`
+    point at the bad fields (JSON pointers), when the input is structured."""
+
+    def __init__(self, message: str, *, errors: Sequence[dict[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.errors = tuple(errors)
+
+
+class NotAReport(Exception):
+    """The input is deliberately not a report (a bounce, an auto-reply, a read receipt)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedReport:
+    incoming: IncomingReport
+    photo_urls: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    raw_id: int
+    status: str  # accepted | duplicate | ignored | failed
+    accepted: Accepted | None = None
+    reason: str | None = None
+    external_id: str | None = None
+    errors: tuple[dict[str, str], ...] = ()
+
+
+class RawInputNotFound(NotFound):
+    slug = "raw-input-not-found"
+    title = "Raw input not found"
+
+
+class Intake:
+    """The narrow door every channel adapter uses: `receive` stores the bytes verbatim
+    (committed on their own), then parses them with the adapter's parser and accepts the
+    report in a second transaction. A parser error never loses the input."""
+
+    def __init__(
+        self, factory: sessionmaker[Session], *, blobs: BlobStore, limits: PhotoLimits
+    ) -> None:
+        self._factory = factory
+        self._blobs = blobs
+        self._limits = limits
+
+    def receive(
+        self,
+        *,
+        channel: str,
+        body: bytes,
+        content_type: str,
+        parse: Callable[[bytes], ParsedReport],
+        meta: dict[str, Any] | None = None,
+    ) -> Outcome:
+        raw_id = self.record(channel=channel, body=body, content_type=content_type, meta=meta)
+        return self.process(raw_id, body=body, parse=parse)
+
+    def record(
+        self, *, channel: str, body: bytes, content_type: str, meta: dict[str, Any] | None = None
+    ) -> int:
+        inline = len(body) <= INLINE_MAX
+        with self._factory.begin() as session:
+            raw = RawInput(
+                channel=channel,
+                content_type=content_type[:200],
+                body=body if inline else None,
+                body_sha256=hashlib.sha256(body).hexdigest() if inline else self._blobs.put(body),
+                body_size=len(body),
+                meta=meta or {},
+                status="received",
+            )
+            session.add(raw)
+            session.flush()
+            return raw.id
+
+    def process(
+        self, raw_id: int, *, body: bytes, parse: Callable[[bytes], ParsedReport]
+    ) -> Outcome:
+        try:
+            parsed = parse(body)
+        except NotAReport as exc:
+            return self._close(raw_id, "ignored", str(exc))
+        except Unparseable as exc:
+            outcome = self._close(raw_id, "failed", str(exc))
+            return replace(outcome, errors=exc.errors)
+        except Exception as exc:  # a parser bug must not lose the input either
+            logger.exception("parser crashed", extra={"raw_id": raw_id})
+            return self._close(raw_id, "failed", f"parser error: {type(exc).__name__}: {exc}")
+        try:
+            accepted = self._accept(raw_id, parsed)
+        except InvalidPhoto as exc:
+            return self._close(raw_id, "failed", exc.detail)
+        status = "duplicate" if accepted.is_duplicate else "accepted"
+        return Outcome(raw_id, status, accepted, external_id=parsed.incoming.external_id)
+
+    def _accept(self, raw_id: int, parsed: ParsedReport) -> Accepted:
+        with self._factory.begin() as session:
+            if parsed.photo_urls:
+                # Photos come later: fetch them first, then process (EXIF may locate it).
+                accepted = report_service.accept_report(
+                    session, incoming=parsed.incoming, blobs=self._blobs, limits=self._limits
+                )
+                if not accepted.is_duplicate:
+                    outbox.add_message(
+                        session,
+                        task_name=FETCH_PHOTOS_TASK,
+                        kwargs={"report_id": accepted.report_id, "urls": list(parsed.photo_urls)},
+                    )
+            else:
+                accepted = pipeline.accept_report(
+                    session, incoming=parsed.incoming, blobs=self._blobs, limits=self._limits
+                )
+            _set_status(
+                session,
+                raw_id,
+                "duplicate" if accepted.is_duplicate else "accepted",
+                report_id=accepted.report_id,
+            )
+        return accepted
+
+    def _close(self, raw_id: int, status: str, reason: str) -> Outcome:
+        with self._factory.begin() as session:
+            _set_status(session, raw_id, status, reason=reason)
+        log = logger.warning if status == "failed" else logger.info
+        log("raw input not turned into a report", extra={"raw_id": raw_id, "why": reason})
+        return Outcome(raw_id, status, reason=reason)
+
+
+def _set_status(
+    session: Session,
+    raw_id: int,
+    status: str,
+    *,
+    reason: str | None = None,
+    report_id: int | None = None,
+) -> None:
+    session.execute(
+        update(RawInput)
+        .where(RawInput.id == raw_id)
+        .values(status=status, reason=reason, report_id=report_id, processed_at=datetime.now(UTC))
+    )
+
+
+def add_note(session: Session, *, report_id: int, note: str) -> None:
+    """Append a note (e.g. a photo that could not be fetched) to the report's raw input."""
+    raw = session.scalar(select(RawInput).where(RawInput.report_id == report_id).limit(1))
+    if raw is not None:
+        raw.reason = f"{raw.reason}\n{note}" if raw.reason else note
+
+
+def list_raw(
+    session: Session, *, statuses: Sequence[str], channel: str | None = None, limit: int = 50
+) -> list[RawInput]:
+    stmt = select(RawInput).where(RawInput.status.in_(statuses))
+    if channel:
+        stmt = stmt.where(RawInput.channel == channel)
+    return list(session.scalars(stmt.order_by(RawInput.id.desc()).limit(limit)))
+
+
+def get_raw(session: Session, *, raw_id: int) -> RawInput:
+    raw = session.get(RawInput, raw_id)
+    if raw is None:
+        raise RawInputNotFound(f"Raw input {raw_id} does not exist.")
+    return raw
+
+
+def raw_bytes(raw: RawInput, blobs: BlobStore) -> bytes:
+    return raw.body if raw.body is not None else blobs.read(raw.body_sha256)

@@ -1,0 +1,74 @@
+"""Fan a citizen-visible case change out to the channels that report status back.
+
+A channel adapter registers a status task (e.g. Hue-S's signed callback). For every public
+event, each report of the case that came through such a channel gets one outbox message for
+that task, so a broker outage or a failing callback never loses the notice.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.cases.models import Case, CaseEvent
+from service.outbox import service as outbox
+from service.reports.models import Report
+
+
+def fan_out_public_change(
+    session: Session, *, event_id: int, status_tasks: Mapping[str, str]
+) -> int:
+    """Queue each interested channel's status task for this event; returns how many."""
+    if not status_tasks:
+        return 0
+    event = session.get(CaseEvent, event_id)
+    if event is None or not event.is_public:
+        return 0
+    reports = session.execute(
+        select(Report.id, Report.channel).where(
+            Report.case_id == event.case_id, Report.channel.in_(list(status_tasks))
+        )
+    ).all()
+    for report_id, channel in reports:
+        outbox.add_message(
+            session,
+            task_name=status_tasks[channel],
+            kwargs={"report_id": report_id, "event_id": event_id},
+        )
+    return len(reports)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusNotice:
+    """What a channel may tell the citizen about a change: no staff names, no internals."""
+
+    report_id: int
+    external_id: str | None
+    thread_id: str | None
+    tracking_code: str
+    event_id: int
+    status: str
+    occurred_at: datetime
+    note: str | None
+    due_at: datetime | None
+
+
+def status_notice(session: Session, *, report_id: int, event_id: int) -> StatusNotice | None:
+    report = session.get(Report, report_id)
+    event = session.get(CaseEvent, event_id)
+    if report is None or event is None or not event.is_public or event.to_status is None:
+        return None
+    case = session.get(Case, event.case_id)
+    return StatusNotice(
+        report_id=report.id,
+        external_id=report.external_id,
+        thread_id=report.thread_id,
+        tracking_code=report.tracking_code,
+        event_id=event.id,
+        status=event.to_status,
+        occurred_at=event.occurred_at,
+        note=event.note,
+        due_at=case.due_at if case else None,
+    )
