@@ -1,11 +1,17 @@
 import json
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from service.cli import app
 from service.config import get_settings
+from service.intake.service import ParsedReport, Unparseable
+from service.outbox import service as outbox_service
+from service.outbox.models import OutboxMessage
+from service.wiring import Runtime
 
 runner = CliRunner()
 
@@ -54,3 +60,54 @@ def test_wards_load_reports_a_missing_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["wards", "load", str(tmp_path / "nope.geojson")])
     assert result.exit_code == 1
     assert "cannot read" in result.output
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_intake_failures_lists_what_a_channel_could_not_read(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    channel = f"cli-test-{uuid.uuid4().hex[:8]}"
+    body = "Xin chào\x00 not a report".encode()
+
+    def refuse(_: bytes) -> ParsedReport:
+        raise Unparseable("no description in the message")
+
+    outcome = runtime.intake.receive(
+        channel=channel, body=body, content_type="text/plain", parse=refuse
+    )
+    try:
+        listed = runner.invoke(app, ["intake", "failures", "--channel", channel])
+        assert listed.exit_code == 0, listed.output
+        assert f"#{outcome.raw_id}" in listed.stdout
+        assert "no description in the message" in listed.stdout
+        out = tmp_path / "raw.bin"
+        shown = runner.invoke(app, ["intake", "show", str(outcome.raw_id), "--out", str(out)])
+        assert shown.exit_code == 0, shown.output
+        assert out.read_bytes() == body
+        missing = runner.invoke(app, ["intake", "show", "999999999"])
+        assert missing.exit_code == 1
+        assert "does not exist" in missing.output
+    finally:
+        with runtime.engine.begin() as conn:
+            conn.execute(text("DELETE FROM raw_inputs WHERE channel = :c"), {"c": channel})
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_outbox_dead_and_replay(runtime: Runtime) -> None:
+    with runtime.session_factory.begin() as session:
+        outbox_service.add_message(session, task_name="cli.test", kwargs={"n": 1})
+        message_id = session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.task_name == "cli.test")
+        ).one()
+        outbox_service.dead_letter(session, message_id=message_id, error="HTTP 503 from Hue-S")
+    try:
+        dead = runner.invoke(app, ["outbox", "dead"])
+        assert f"#{message_id}  cli.test" in dead.stdout
+        assert "HTTP 503 from Hue-S" in dead.stdout
+        assert runner.invoke(app, ["outbox", "replay"]).exit_code == 1
+        replayed = runner.invoke(app, ["outbox", "replay", str(message_id)])
+        assert "replaying 1 message(s)" in replayed.stdout
+        assert f"#{message_id}" not in runner.invoke(app, ["outbox", "dead"]).stdout
+    finally:
+        with runtime.engine.begin() as conn:
+            conn.execute(text("DELETE FROM outbox_messages WHERE task_name = 'cli.test'"))

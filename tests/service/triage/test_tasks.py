@@ -1,5 +1,6 @@
 """End to end through a real Celery worker on a real Redis broker, with committed data."""
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from integrations.hue_s.signing import signed_headers
 from service.app import create_app
 from service.cases.models import Case, CaseEvent
 from service.config import Settings
@@ -21,7 +23,10 @@ from service.outbox.models import OutboxMessage
 from service.reports.models import Report
 from service.wiring import Runtime, build_runtime
 from tests.conftest import ADMIN, create_database, migrate_and_load, report_json
+from tests.httpserver import LocalHTTPServer, Reply
 from tests.live import CeleryWorker, RedisServer, wait_for
+
+SECRET = b"dev-hue-s-secret"
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +48,9 @@ def live_database_url(worker_id: str) -> str:
 def live_settings(live_database_url: str, redis_server: RedisServer, tmp_path: Path) -> Settings:
     engine = create_engine(live_database_url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE reports, photos, cases, case_events, outbox_messages"))
+        conn.execute(
+            text("TRUNCATE raw_inputs, reports, photos, cases, case_events, outbox_messages")
+        )
     engine.dispose()
     redis.Redis.from_url(redis_server.url).flushall()
     return Settings(
@@ -71,7 +78,14 @@ def live_client(live_settings: Settings, live_runtime: Runtime) -> Iterator[Test
 
 @pytest.fixture
 def worker(live_settings: Settings, tmp_path: Path) -> Iterator[CeleryWorker]:
-    env = {
+    w = CeleryWorker(worker_env(live_settings), tmp_path / "worker.log")
+    w.start()
+    yield w
+    w.stop()
+
+
+def worker_env(live_settings: Settings, **extra: str) -> dict[str, str]:
+    return {
         **os.environ,
         "TRIAGE_ENV": "test",
         "TRIAGE_DATABASE_URL": live_settings.database_url,
@@ -79,11 +93,8 @@ def worker(live_settings: Settings, tmp_path: Path) -> Iterator[CeleryWorker]:
         "TRIAGE_MEDIA_ROOT": str(live_settings.media_root),
         "TRIAGE_BROKER_VISIBILITY_TIMEOUT_S": "5",
         "TRIAGE_OUTBOX_REDISPATCH_AFTER_S": "4",
+        **extra,
     }
-    w = CeleryWorker(env, tmp_path / "worker.log")
-    w.start()
-    yield w
-    w.stop()
 
 
 def _case_count(engine: Engine) -> int:
@@ -221,3 +232,52 @@ def _waiting_on_lock(engine: Engine) -> bool:
 def _outbox_done(engine: Engine) -> bool:
     with Session(engine) as s:
         return outbox_service.count_pending(s) == 0
+
+
+def test_a_hue_s_event_travels_end_to_end_with_its_status_coming_back(
+    live_client: TestClient, live_settings: Settings, live_runtime: Runtime, tmp_path: Path
+) -> None:
+    """Webhook → photo fetched by URL → case opened by the worker → signed callbacks to
+    Hue-S for "new" and, after an inspector's move, "triaged"."""
+    with LocalHTTPServer() as hue_s:
+        hue_s.routes["/media/1.jpg"] = [Reply(200, jpeg_with_gps(lat=16.47461, lon=107.60998))]
+        hue_s.routes["/status"] = [Reply(503), Reply(200)]  # the first callback fails once
+        env = worker_env(
+            live_settings,
+            TRIAGE_HUES_CALLBACK_URL=hue_s.url("/status"),
+            TRIAGE_PHOTO_URL_HOSTS="127.0.0.1",
+        )
+        w = CeleryWorker(env, tmp_path / "worker.log")
+        w.start()
+        try:
+            doc = {
+                "event_id": "evt-live-1",
+                "report_id": "PA-LIVE-1",
+                "description": "Cáp treo võng thấp qua đường",
+                "photos": [{"url": hue_s.url("/media/1.jpg")}],
+                "created_at": "2026-11-22T09:00:00+07:00",
+            }
+            body = json.dumps(doc).encode()
+            r = live_client.post(
+                "/integrations/hue-s/events",
+                content=body,
+                headers={"content-type": "application/json", **signed_headers(SECRET, body)},
+            )
+            assert r.status_code == 202, r.text
+
+            def statuses() -> list[str]:
+                return [json.loads(x.body)["status"] for x in hue_s.received if x.path == "/status"]
+
+            wait_for(lambda: "new" in statuses(), timeout=90, what="the 'new' callback")
+            with Session(live_runtime.engine) as s:
+                case = s.scalars(select(Case)).one()
+                assert case.location_match == "inside"  # located by the fetched photo's EXIF
+            moved = live_client.post(
+                f"/api/v1/cases/{case.id}/transitions", json={"to": "triaged"}, headers=ADMIN
+            )
+            assert moved.status_code == 200, moved.text
+            wait_for(lambda: "triaged" in statuses(), timeout=60, what="the 'triaged' callback")
+            # The first "new" was refused with a 503; Celery retries it after its backoff.
+            wait_for(lambda: statuses().count("new") == 2, timeout=60, what="the retried call")
+        finally:
+            w.stop()
