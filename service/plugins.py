@@ -27,6 +27,9 @@ class ChannelPlugin(Protocol):
 
     def openapi_components(self) -> dict[str, Any]: ...
 
+    def wire(self, runtime: Runtime) -> None:
+        """Called in each worker process once the runtime is built."""
+
 
 @cache
 def channel_plugins() -> tuple[ChannelPlugin, ...]:

@@ -31,6 +31,7 @@ def _wire() -> None:
         for module in plugin.task_modules:
             importlib.import_module(module)
         celery.conf.beat_schedule.update(plugin.beat_schedule())
+        plugin.wire(runtime)
 
 
 @worker_process_init.connect

@@ -131,3 +131,97 @@ class CeleryWorker:
             except subprocess.TimeoutExpired:
                 self.kill()
         self.proc = None
+
+
+class DovecotServer:
+    """A real IMAP server (Debian's Dovecot) on a free loopback port, with one user whose
+    maildir lives in a temporary folder. Plain-text login: loopback tests only."""
+
+    user = "dttm"
+    password = "test-password"
+
+    def __init__(self, workdir: Path) -> None:
+        import pwd
+
+        self.port = free_port()
+        self.workdir = workdir
+        self.proc: subprocess.Popen[bytes] | None = None
+        mail_user = pwd.getpwnam("dovecot")  # an unprivileged uid Dovecot accepts for mail
+        self._uid, self._gid = mail_user.pw_uid, mail_user.pw_gid
+
+    def _write_config(self) -> Path:
+        w = self.workdir
+        for sub in ("run", "home"):
+            (w / sub).mkdir(parents=True, exist_ok=True)
+        os.chmod(w, 0o755)
+        os.chown(w / "home", self._uid, self._gid)
+        (w / "passwd").write_text(f"{self.user}:{{PLAIN}}{self.password}::::::\n")
+        conf = w / "dovecot.conf"
+        conf.write_text(
+            f"""
+base_dir = {w}/run
+state_dir = {w}/run
+log_path = {w}/dovecot.log
+info_log_path = {w}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = {self._uid}
+default_internal_user = dovecot
+default_login_user = dovenull
+mail_location = maildir:{w}/home/%u/Maildir
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {w}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={self._uid} gid={self._gid} home={w}/home/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {self.port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service stats {{
+  unix_listener stats-writer {{
+    mode = 0666
+  }}
+}}
+"""
+        )
+        return conf
+
+    def start(self) -> None:
+        conf = self._write_config()
+        self.proc = subprocess.Popen(
+            ["/usr/sbin/dovecot", "-F", "-c", str(conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.workdir / "stderr.log", "wb"),  # noqa: SIM115
+        )
+        try:
+            wait_for(self._accepts, timeout=20, what="dovecot to accept IMAP connections")
+        except AssertionError:
+            log = (self.workdir / "dovecot.log").read_text(errors="replace")[-2000:]
+            err = (self.workdir / "stderr.log").read_text(errors="replace")[-2000:]
+            self.stop()
+            raise AssertionError(f"dovecot did not start:\n{err}\n{log}") from None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+    def _accepts(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                return s.recv(64).startswith(b"* OK")
+        except OSError:
+            return False

@@ -51,7 +51,18 @@ def apt_install(*packages: str) -> None:
         sh("apt-get", "update", "-qq", env=env)
         _apt_updated = True
     say(line)
-    sh("apt-get", "install", "-y", "-qq", *packages, env=env)
+    # Packages that ship a daemon (dovecot, redis) must not start a system-wide one: the
+    # project starts its own on private ports. policy-rc.d exit 101 = "do not start".
+    policy = Path("/usr/sbin/policy-rc.d")
+    added = not policy.exists()
+    if added:
+        policy.write_text("#!/bin/sh\nexit 101\n")
+        policy.chmod(0o755)
+    try:
+        sh("apt-get", "install", "-y", "-qq", *packages, env=env)
+    finally:
+        if added:
+            policy.unlink()
 
 
 # ---------------------------------------------------------------- Python environment
@@ -209,6 +220,12 @@ def ensure_redis_server() -> None:
         apt_install("redis-server")
 
 
+def ensure_dovecot() -> None:
+    """The e-mail tests poll a real IMAP server (Dovecot) that their fixture starts."""
+    if not Path("/usr/sbin/dovecot").exists():
+        apt_install("dovecot-imapd")
+
+
 # ---------------------------------------------------------------- commands
 def prepare() -> tuple[Path, Path, dict[str, str], Path | None]:
     bin_ = ensure_venv()
@@ -250,6 +267,7 @@ def cmd_test(args: list[str]) -> int:
 
 def _run_checks(bin_: Path, env: dict[str, str], args: list[str]) -> int:
     ensure_redis_server()
+    ensure_dovecot()
     if "TEST_DATABASE_URL" not in env:
         env["TEST_DATABASE_URL"] = env.get("DATABASE_URL") or env["TRIAGE_DATABASE_URL"]
     steps = [

@@ -30,5 +30,8 @@ class HueSPlugin:
     def openapi_components(self) -> dict[str, Any]:
         return schema_components()
 
+    def wire(self, runtime: Runtime) -> None:
+        pass
+
 
 plugin = HueSPlugin()

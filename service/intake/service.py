@@ -2,12 +2,13 @@
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.errors import InvalidPhoto, NotFound
@@ -15,6 +16,7 @@ from service.intake.models import RawInput
 from service.outbox import service as outbox
 from service.reports import service as report_service
 from service.reports.blobs import BlobStore
+from service.reports.photos import PhotoRejected, inspect_photo
 from service.reports.service import Accepted, IncomingReport, PhotoLimits
 from service.triage import pipeline
 
@@ -38,9 +40,22 @@ class NotAReport(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class FollowUp:
+    """A task the adapter wants run for a new report (never for a re-send), e.g. an
+    acknowledgement; queued in the same transaction, with `report_id` added to kwargs."""
+
+    task_name: str
+    kwargs: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedReport:
     incoming: IncomingReport
     photo_urls: tuple[str, ...] = field(default_factory=tuple)
+    follow_ups: tuple[FollowUp, ...] = field(default_factory=tuple)
+    # Channels with nobody to answer (e-mail) keep the report and drop a photo that fails
+    # the checks, with a note; request/response channels refuse the whole input instead.
+    drop_bad_photos: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +97,20 @@ class Intake:
         raw_id = self.record(channel=channel, body=body, content_type=content_type, meta=meta)
         return self.process(raw_id, body=body, parse=parse)
 
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """A cluster-wide lock for the duration (PostgreSQL advisory lock): True if this
+        process holds it, False if another does (then skip the work)."""
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        with self._factory() as session:
+            got = bool(session.scalar(select(func.pg_try_advisory_lock(key))))
+            try:
+                yield got
+            finally:
+                if got:
+                    session.scalar(select(func.pg_advisory_unlock(key)))
+                session.commit()
+
     def record(
         self, *, channel: str, body: bytes, content_type: str, meta: dict[str, Any] | None = None
     ) -> int:
@@ -121,6 +150,9 @@ class Intake:
         return Outcome(raw_id, status, accepted, external_id=parsed.incoming.external_id)
 
     def _accept(self, raw_id: int, parsed: ParsedReport) -> Accepted:
+        notes: list[str] = []
+        if parsed.drop_bad_photos:
+            parsed, notes = self._without_bad_photos(parsed)
         with self._factory.begin() as session:
             if parsed.photo_urls:
                 # Photos come later: fetch them first, then process (EXIF may locate it).
@@ -137,13 +169,35 @@ class Intake:
                 accepted = pipeline.accept_report(
                     session, incoming=parsed.incoming, blobs=self._blobs, limits=self._limits
                 )
+            if not accepted.is_duplicate:
+                for follow_up in parsed.follow_ups:
+                    outbox.add_message(
+                        session,
+                        task_name=follow_up.task_name,
+                        kwargs={**follow_up.kwargs, "report_id": accepted.report_id},
+                    )
             _set_status(
                 session,
                 raw_id,
                 "duplicate" if accepted.is_duplicate else "accepted",
                 report_id=accepted.report_id,
+                reason="\n".join(notes) or None,
             )
         return accepted
+
+    def _without_bad_photos(self, parsed: ParsedReport) -> tuple[ParsedReport, list[str]]:
+        kept, notes = [], []
+        for i, photo in enumerate(parsed.incoming.photos):
+            try:
+                inspect_photo(
+                    photo.data, max_bytes=self._limits.max_bytes, max_pixels=self._limits.max_pixels
+                )
+            except PhotoRejected as exc:
+                notes.append(f"photo {i + 1} ({photo.filename or 'unnamed'}) dropped: {exc}")
+                continue
+            kept.append(photo)
+        incoming = replace(parsed.incoming, photos=tuple(kept))
+        return replace(parsed, incoming=incoming), notes
 
     def _close(self, raw_id: int, status: str, reason: str) -> Outcome:
         with self._factory.begin() as session:

@@ -41,6 +41,8 @@ class Report(Base):
     external_id: Mapped[str | None] = mapped_column(String(200))
     thread_id: Mapped[str | None] = mapped_column(String(200), index=True)
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    # An earlier report's tracking code this one follows up; it joins that report's case.
+    follow_up_code: Mapped[str | None] = mapped_column(String(16))
     received_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

@@ -49,6 +49,9 @@ class IncomingReport:
     reporter_email: str | None = None
     submitted_at: datetime | None = None
     photos: tuple[IncomingPhoto, ...] = field(default_factory=tuple)
+    # The tracking code of an earlier report this one follows up (e.g. in a reply's
+    # subject): it joins that report's case, whatever the channel.
+    follow_up_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,7 @@ _INSERTED_COLUMNS = (
     "raw_body_sha256",
     "raw_body_size",
     "payload",
+    "follow_up_code",
     "tracking_code",
 )
 
@@ -220,6 +224,7 @@ def _report_values(incoming: IncomingReport, blobs: BlobStore) -> dict[str, Any]
         "raw_body_sha256": hashlib.sha256(raw).hexdigest() if inline else blobs.put(raw),
         "raw_body_size": len(raw),
         "payload": incoming.payload,
+        "follow_up_code": incoming.follow_up_of,
     }
 
 
@@ -280,6 +285,10 @@ def get_report_by_tracking_code(session: Session, *, code: str) -> Report:
     if report is None:
         raise TrackingCodeNotFound(f"No report has tracking code {code!r}.")
     return report
+
+
+def find_case_id_by_tracking_code(session: Session, *, code: str) -> int | None:
+    return session.scalar(select(Report.case_id).where(Report.tracking_code == code.upper()))
 
 
 def find_thread_case_id(session: Session, *, channel: str, thread_id: str) -> int | None:

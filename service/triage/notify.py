@@ -72,3 +72,17 @@ def status_notice(session: Session, *, report_id: int, event_id: int) -> StatusN
         note=event.note,
         due_at=case.due_at if case else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    report_id: int
+    tracking_code: str
+    received_at: datetime
+
+
+def receipt(session: Session, *, report_id: int) -> Receipt | None:
+    report = session.get(Report, report_id)
+    if report is None:
+        return None
+    return Receipt(report.id, report.tracking_code, report.received_at)

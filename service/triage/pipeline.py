@@ -81,8 +81,14 @@ def geotag(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> No
 
 
 def open_or_attach_case(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
-    """A report in an existing channel thread joins that thread's case; else a new case."""
+    """A report that follows up a known tracking code, or in an existing channel thread,
+    joins that case; else a new case."""
     report = ctx.report
+    if report.follow_up_code:
+        existing = report_service.find_case_id_by_tracking_code(session, code=report.follow_up_code)
+        if existing is not None:
+            ctx.case_id = case_service.attach_report(session, case_id=existing, report=report).id
+            return
     if report.thread_id:
         existing = report_service.find_thread_case_id(
             session, channel=report.channel, thread_id=report.thread_id

@@ -111,3 +111,28 @@ def test_outbox_dead_and_replay(runtime: Runtime) -> None:
     finally:
         with runtime.engine.begin() as conn:
             conn.execute(text("DELETE FROM outbox_messages WHERE task_name = 'cli.test'"))
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_email_ingest_takes_saved_messages_and_explains_refusals(runtime: Runtime) -> None:
+    mail = Path(__file__).resolve().parents[1] / "data" / "mail" / "mikel_mail"
+    files = [
+        mail / "plain_emails__raw_email_reply.eml",
+        mail / "multipart_report_emails__report_422.eml",
+    ]
+    try:
+        result = runner.invoke(app, ["email", "ingest", *map(str, files)])
+        assert result.exit_code == 0, result.output
+        assert "plain_emails__raw_email_reply.eml: accepted HUE-" in result.stdout
+        assert "multipart_report_emails__report_422.eml: ignored" in result.stdout
+        assert "bounce" in result.stdout
+        again = runner.invoke(app, ["email", "ingest", str(files[0])])
+        assert "duplicate" in again.stdout
+        missing = runner.invoke(app, ["email", "ingest", "/nonexistent.eml"])
+        assert missing.exit_code == 1
+        assert "no such file" in missing.output
+    finally:
+        with runtime.engine.begin() as conn:
+            conn.execute(text("DELETE FROM raw_inputs WHERE channel = 'email'"))
+            conn.execute(text("DELETE FROM outbox_messages"))
+            conn.execute(text("DELETE FROM reports WHERE channel = 'email'"))
