@@ -1,0 +1,37 @@
+"""Open311 settings (env prefix TRIAGE_OPEN311_)."""
+
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from service.config import PROJECT_ROOT
+
+
+class Open311Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TRIAGE_OPEN311_", extra="ignore", env_file=PROJECT_ROOT / ".local" / "dev.env"
+    )
+
+    # Keys of the client apps allowed to POST requests (comma-separated).
+    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["dev-open311-key"])
+    jurisdiction_id: str = "hue.gov.vn"
+    base_url: str = "http://127.0.0.1:8000/open311/v2"
+    contact: str = "Sở Khoa học và Công nghệ Huế — dttm@thuathienhue.gov.vn"
+    key_service: str = "Xin khoá API qua dttm@thuathienhue.gov.vn (Request an API key by e-mail)"
+    # Report texts can hold personal data (Decree 13/2023): off unless decided otherwise.
+    publish_descriptions: bool = False
+    max_days: int = 90
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [k.strip() for k in value.split(",") if k.strip()]
+        return value
+
+
+@lru_cache
+def get_open311_settings() -> Open311Settings:
+    return Open311Settings()
