@@ -5,7 +5,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -110,6 +110,24 @@ class Intake:
                 if got:
                     session.scalar(select(func.pg_advisory_unlock(key)))
                 session.commit()
+
+    def count_recent(self, channel: str, meta_key: str, value: str, *, seconds: int) -> int:
+        """How many inputs this channel received lately with meta[meta_key] == value
+        (per-client rate limits that hold across processes)."""
+        since = datetime.now(UTC) - timedelta(seconds=seconds)
+        with self._factory() as session:
+            return int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(RawInput)
+                    .where(
+                        RawInput.channel == channel,
+                        RawInput.received_at >= since,
+                        RawInput.meta[meta_key].astext == value,
+                    )
+                )
+                or 0
+            )
 
     def record(
         self, *, channel: str, body: bytes, content_type: str, meta: dict[str, Any] | None = None

@@ -11,6 +11,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
+from service.areas import service as area_service
+from service.areas import svgmap
+from service.areas.svgmap import Viewport
 from service.cases.models import Case, CaseEvent
 from service.reports.models import Report
 from service.units.models import Unit
@@ -137,3 +140,35 @@ def _public(
         text=report.text,
         category_hint=str(hint) if hint else None,
     )
+
+
+# ---------------------------------------------------------------- the public map
+MAP_WIDTH_PX = 340  # fits a phone screen; a clicked pixel maps back to a point
+
+
+def map_view(session: Session, *, zoom: int, center: tuple[float, float] | None) -> Viewport:
+    """Zoom 0 shows every ward; each level halves the span around `center` (lat, lon)."""
+    min_lon, min_lat, max_lon, max_lat = svgmap.wards_extent(session)
+    span_lon, span_lat = (max_lon - min_lon) / 2**zoom, (max_lat - min_lat) / 2**zoom
+    if center is None or zoom == 0:
+        c_lat, c_lon = (min_lat + max_lat) / 2, (min_lon + max_lon) / 2
+    else:
+        c_lat, c_lon = center
+    height = round(MAP_WIDTH_PX * span_lat / span_lon)
+    return Viewport(
+        c_lon - span_lon / 2,
+        c_lat - span_lat / 2,
+        c_lon + span_lon / 2,
+        c_lat + span_lat / 2,
+        MAP_WIDTH_PX,
+        height,
+    )
+
+
+def render_map(session: Session, view: Viewport, *, marker: tuple[float, float] | None) -> str:
+    return svgmap.render_view(session, view, marker=marker)
+
+
+def ward_name_at(session: Session, *, lat: float, lon: float, tolerance_m: float) -> str | None:
+    match = area_service.locate_ward(session, lat=lat, lon=lon, tolerance_m=tolerance_m)
+    return match.ward_name if match.match != "outside" else None

@@ -1,0 +1,131 @@
+"""The web portal, driven as a browser without JavaScript would: GET forms, image-button
+map taps, multipart posts with the anti-CSRF cookie."""
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from integrations.portal import settings as portal_settings
+from service.demo import jpeg_with_gps
+from service.intake.models import RawInput
+from service.reports.models import Photo, Report
+from service.triage import pipeline
+from service.wiring import Runtime
+
+
+def csrf_token(page: str) -> str:
+    match = re.search(r'name="csrf" value="([0-9a-f]{64})"', page)
+    assert match, "the form carries an anti-CSRF token"
+    return match.group(1)
+
+
+def send(client: TestClient, token: str, **fields: str) -> object:
+    data = {"csrf": token, "lang": "vi", "description": "Cáp treo võng thấp", **fields}
+    photo = ("cap.jpg", jpeg_with_gps(lat=16.47461, lon=107.60998), "image/jpeg")
+    return client.post(
+        "/portal/report", data=data, files=[("photos", photo)], follow_redirects=False
+    )
+
+
+@pytest.fixture(autouse=False)
+def limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TRIAGE_PORTAL_PER_MINUTE", "50")
+    portal_settings.get_portal_settings.cache_clear()
+    yield
+    portal_settings.get_portal_settings.cache_clear()
+
+
+def test_the_form_is_vietnamese_by_default_with_an_english_switch(client: TestClient) -> None:
+    vi = client.get("/portal/")
+    assert vi.status_code == 200
+    assert 'lang="vi"' in vi.text
+    assert "Gửi phản ánh" in vi.text
+    assert 'type="image" name="map"' in vi.text  # the map works without JavaScript
+    assert "portal_csrf" in vi.headers["set-cookie"]
+    en = client.get("/portal/?lang=en")
+    assert "Send report" in en.text
+    assert client.get("/portal/").text.count("Send report") == 1  # the choice is remembered
+
+
+def test_tapping_the_map_chooses_a_place_and_zooms_in(client: TestClient) -> None:
+    page = client.get("/portal/?z=0&map.x=170&map.y=120")
+    lat = float(re.search(r'name="lat" id="lat" value="([-0-9.]+)"', page.text).group(1))  # type: ignore[union-attr]
+    lon = float(re.search(r'name="lon" id="lon" value="([-0-9.]+)"', page.text).group(1))  # type: ignore[union-attr]
+    assert 15.5 < lat < 17.0
+    assert 106.8 < lon < 108.5
+    assert 'name="z" value="2"' in page.text
+    svg = client.get(
+        re.search(r'src="(/portal/map\.svg[^"]+)"', page.text).group(1).replace("&amp;", "&")
+    )  # type: ignore[union-attr]
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+    assert "<circle" in svg.text  # the marker
+
+
+@pytest.mark.usefixtures("limits")
+def test_a_report_ends_on_a_page_with_its_tracking_code(
+    client: TestClient, db_session: Session, bound_runtime: Runtime
+) -> None:
+    token = csrf_token(client.get("/portal/").text)
+    sent = send(client, token, lat="16.47461", lon="107.60998", phone="0905000111")
+    assert sent.status_code == 303  # type: ignore[attr-defined]
+    thanks = client.get(sent.headers["location"])  # type: ignore[attr-defined]
+    code = re.search(r'id="tracking-code">(HUE-[A-Z0-9-]+)<', thanks.text).group(1)  # type: ignore[union-attr]
+    report = db_session.scalars(select(Report)).one()
+    assert (report.channel, report.tracking_code, report.reporter_phone) == (
+        "portal",
+        code,
+        "0905000111",
+    )
+    assert db_session.scalars(select(Photo.original_filename)).all() == ["cap.jpg"]
+    assert db_session.scalars(select(RawInput.status)).all() == ["accepted"]
+    pipeline.process_report(db_session, report_id=report.id, policy=bound_runtime.policy)
+    db_session.flush()
+    track = client.get(f"/portal/track?code={code.lower()}")
+    assert track.status_code == 200
+    assert "Vỹ Dạ" in track.text
+    assert "Đã tiếp nhận" in track.text
+    assert "0905000111" not in track.text  # no personal data on the public page
+    assert client.get("/portal/track?code=HUE-2222-2222").status_code == 404
+
+
+@pytest.mark.usefixtures("limits")
+def test_a_form_without_a_valid_token_is_refused_but_kept(
+    client: TestClient, db_session: Session
+) -> None:
+    refused = send(client, "0" * 64, lat="16.47", lon="107.6")
+    assert refused.status_code == 403  # type: ignore[attr-defined]
+    assert "hết hạn" in refused.text  # type: ignore[attr-defined]
+    raw = db_session.scalars(select(RawInput)).one()
+    assert raw.status == "failed"
+    assert db_session.scalars(select(Report)).all() == []
+
+
+@pytest.mark.usefixtures("limits")
+def test_missing_fields_are_explained_and_what_was_typed_is_kept(
+    client: TestClient, db_session: Session
+) -> None:
+    token = csrf_token(client.get("/portal/").text)
+    r = send(client, token, description=" ", name="Hoa")
+    assert r.status_code == 422  # type: ignore[attr-defined]
+    assert "Vui lòng mô tả sự việc." in r.text  # type: ignore[attr-defined]
+    assert "Vui lòng chọn vị trí" in r.text  # type: ignore[attr-defined]
+    assert 'value="Hoa"' in r.text  # type: ignore[attr-defined]
+    assert db_session.scalars(select(Report)).all() == []
+
+
+@pytest.fixture
+def two_per_minute(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TRIAGE_PORTAL_PER_MINUTE", "2")
+    portal_settings.get_portal_settings.cache_clear()
+    yield
+    portal_settings.get_portal_settings.cache_clear()
+
+
+def test_submissions_are_rate_limited_per_client(two_per_minute: None, client: TestClient) -> None:
+    token = csrf_token(client.get("/portal/").text)
+    codes = [send(client, token, address="12 Lê Lợi").status_code for _ in range(3)]  # type: ignore[attr-defined]
+    assert codes == [303, 303, 429]
