@@ -1,6 +1,7 @@
 """FastAPI application factory."""
 
 import itertools
+import json
 import logging
 import os
 import secrets
@@ -55,6 +56,36 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+class RejectNulMiddleware:
+    """A NUL character in the path or query can reach no handler usefully (PostgreSQL refuses
+    it): answer 400 at once, as a problem document."""
+
+    def __init__(self, app: ASGIApp, *, problem_base_url: str) -> None:
+        self.app = app
+        self.type = problem_base_url + "malformed-request"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            b"%00" in scope.get("query_string", b"")
+            or "\x00" in scope.get("path", "")
+            or b"%00" in scope.get("raw_path", b"")
+        ):
+            body = json.dumps(
+                {
+                    "type": self.type,
+                    "title": "The request cannot be read",
+                    "status": 400,
+                    "detail": "NUL characters are not allowed in the path or the query.",
+                }
+            ).encode()
+            headers = [(b"content-type", b"application/problem+json"),
+                       (b"content-length", str(len(body)).encode())]  # fmt: skip
+            await send({"type": "http.response.start", "status": 400, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
     app = FastAPI(
         title="Huế field-report triage",
@@ -74,6 +105,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         for router in plugin.routers(runtime):
             app.include_router(router)
 
+    app.add_middleware(RejectNulMiddleware, problem_base_url=settings.problem_base_url)
     app.add_middleware(RequestIdMiddleware)
 
     @app.get("/healthz", include_in_schema=False)

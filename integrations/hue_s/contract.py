@@ -2,11 +2,13 @@
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
+
+from service.inputs import OffsetDatetime, StrictInput
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Strict(StrictInput):
+    pass
 
 
 class HueSLocation(_Strict):
@@ -50,7 +52,7 @@ class HueSEvent(_Strict):
     address: str | None = Field(None, max_length=500)
     photos: list[HueSPhoto] = Field(default_factory=list, max_length=8)
     reporter: HueSReporter | None = None
-    created_at: AwareDatetime = Field(description="when the citizen submitted it, with offset")
+    created_at: OffsetDatetime = Field(description="when the citizen submitted it, with offset")
 
 
 class HueSAck(BaseModel):

@@ -26,8 +26,38 @@ MAX_ZOOM = 8
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
+_FORM_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "csrf": {"type": "string"},
+                        "lang": {"type": "string", "enum": ["vi", "en"]},
+                        "lat": {"type": "string"},
+                        "lon": {"type": "string"},
+                        "accuracy_m": {"type": "string"},
+                        "address": {"type": "string"},
+                        "description": {"type": "string"},
+                        "name": {"type": "string"},
+                        "phone": {"type": "string"},
+                        "email": {"type": "string"},
+                        "photos": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
 def build_router(runtime: Runtime, settings: PortalSettings) -> APIRouter:
-    router = APIRouter(prefix=BASE, include_in_schema=False)
+    router = APIRouter(prefix=BASE, tags=["channels: web portal (HTML)"])
     secret = settings.secret.get_secret_value().encode()
 
     @router.get("/", response_class=HTMLResponse)
@@ -49,7 +79,7 @@ def build_router(runtime: Runtime, settings: PortalSettings) -> APIRouter:
             svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"}
         )
 
-    @router.post("/report")
+    @router.post("/report", response_class=HTMLResponse, openapi_extra=_FORM_DOC)
     async def submit(request: Request) -> Response:
         lang = pick_language(None, request.cookies.get("lang"))
         ip = request.client.host if request.client else "unknown"

@@ -1,6 +1,5 @@
 """The inspectors' case queue."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -26,6 +25,7 @@ from service.cases import service as case_service
 from service.cases.models import Case
 from service.cases.workflow import allowed_targets
 from service.errors import InvalidRequest, NotFound
+from service.inputs import QueryDatetime
 from service.reports import service as report_service
 from service.reports.models import Photo, Report
 from service.units.models import Unit
@@ -118,8 +118,8 @@ def list_cases(
     bbox: Annotated[
         str | None, Query(description="min_lon,min_lat,max_lon,max_lat", max_length=120)
     ] = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: QueryDatetime | None = None,
+    created_to: QueryDatetime | None = None,
     q: Annotated[str | None, Query(max_length=200, description="free text")] = None,
     sort: queries.SortKey = "-created_at",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -3,11 +3,13 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from service.inputs import OffsetDatetime, StrictInput
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Strict(StrictInput):
+    pass
 
 
 class LocationIn(_Strict):
@@ -48,7 +50,7 @@ class ReportCreate(_Strict):
     address: str | None = Field(None, max_length=500)
     location: LocationIn | None = None
     reporter: ReporterIn | None = None
-    submitted_at: AwareDatetime | None = None
+    submitted_at: OffsetDatetime | None = None
     photos: list[PhotoIn] = Field(default_factory=list, max_length=8)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.errors import InvalidPhoto, NotFound
+from service.inputs import without_nul
 from service.intake.models import RawInput
 from service.outbox import service as outbox
 from service.reports import service as report_service
@@ -140,7 +141,7 @@ class Intake:
                 body=body if inline else None,
                 body_sha256=hashlib.sha256(body).hexdigest() if inline else self._blobs.put(body),
                 body_size=len(body),
-                meta=meta or {},
+                meta=without_nul(meta or {}),
                 status="received",
             )
             session.add(raw)
@@ -236,7 +237,12 @@ def _set_status(
     session.execute(
         update(RawInput)
         .where(RawInput.id == raw_id)
-        .values(status=status, reason=reason, report_id=report_id, processed_at=datetime.now(UTC))
+        .values(
+            status=status,
+            reason=without_nul(reason),
+            report_id=report_id,
+            processed_at=datetime.now(UTC),
+        )
     )
 
 

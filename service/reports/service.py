@@ -4,7 +4,7 @@ import functools
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from service.errors import InvalidPhoto, ReportNotFound, TrackingCodeNotFound
 from service.geo import point
+from service.inputs import without_nul
 from service.outbox import service as outbox
 from service.reports.blobs import BlobStore
 from service.reports.models import Photo, Report
@@ -203,6 +204,7 @@ def _inspect(index: int, photo: IncomingPhoto, limits: PhotoLimits) -> PhotoInfo
 
 
 def _report_values(incoming: IncomingReport, blobs: BlobStore) -> dict[str, Any]:
+    incoming = _clean_text(incoming)
     has_location = incoming.lat is not None and incoming.lon is not None
     raw = incoming.raw_body
     inline = len(raw) <= INLINE_RAW_BODY_MAX
@@ -226,6 +228,13 @@ def _report_values(incoming: IncomingReport, blobs: BlobStore) -> dict[str, Any]
         "payload": incoming.payload,
         "follow_up_code": incoming.follow_up_of,
     }
+
+
+def _clean_text(incoming: IncomingReport) -> IncomingReport:
+    """No NUL characters reach PostgreSQL (text and jsonb refuse them)."""
+    fields = ("text", "address", "reporter_name", "reporter_phone", "reporter_email")
+    changes = {f: without_nul(getattr(incoming, f)) for f in fields}
+    return replace(incoming, payload=without_nul(incoming.payload), **changes)
 
 
 def _insert_photos(

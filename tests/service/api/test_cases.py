@@ -189,3 +189,16 @@ def test_transition_to_an_unknown_status_is_a_422(
     r = client.post(f"/api/v1/cases/{case_id}/transitions", json={"to": "flying"}, headers=ADMIN)
     assert r.status_code == 422
     assert r.json()["errors"][0]["pointer"] == "#/to"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "created_to=1260-12-28T16%3A42%3A58.22%2B19%3A40",
+        "created_from=6020-11-13T16%3A52%3A49.8201-12%3A04&created_to=0001-01-01T00%3A00%3A00%2B00%3A01",
+        "created_from=2026-01-01T00%3A00%3A00",
+    ],
+)
+def test_odd_date_filters_are_refused_or_answered_never_500(client: TestClient, query: str) -> None:
+    r = client.get(f"/api/v1/cases?{query}", headers=ADMIN)
+    assert r.status_code in (200, 422), r.text

@@ -211,3 +211,25 @@ def test_database_down_is_a_503_problem_not_a_500(settings: Settings) -> None:
     assert r.headers["content-type"] == "application/problem+json"
     assert r.headers["retry-after"] == "5"
     assert "nothing was stored" in r.json()["detail"]
+
+
+def test_nul_characters_and_impossible_offsets_are_refused_not_500(
+    client: TestClient, db_session: Session
+) -> None:
+    r = client.post("/api/v1/reports", json=report_json(text="cáp\u0000treo"))
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["pointer"] == "#/text"
+    r = client.post("/api/v1/reports", json=report_json(submitted_at="2026-01-01T00:00:00+16:00"))
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["pointer"] == "#/submitted_at"
+    q = client.get("/api/v1/cases?q=a%00b", headers={"Authorization": "Bearer dev-admin-token"})
+    assert q.status_code == 400
+    assert q.headers["content-type"] == "application/problem+json"
+    assert _counts(db_session) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+00:01", "2999-01-01T00:00:00+07:00"])
+def test_impossible_dates_are_refused(client: TestClient, when: str) -> None:
+    r = client.post("/api/v1/reports", json=report_json(submitted_at=when))
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["pointer"] == "#/submitted_at"
