@@ -14,7 +14,7 @@ from service.config import Settings, get_settings
 from service.errors import ServiceError
 from service.intake import service as intake_service
 from service.outbox import service as outbox_service
-from service.plugins import channel_plugins
+from service.plugins import channel_plugins, plugin_for
 from service.staff import service as staff_service
 from service.units import service as unit_service
 from service.wiring import build_runtime
@@ -254,6 +254,38 @@ def intake_failures(
             f"#{r.id}  {r.received_at:%Y-%m-%d %H:%M:%S %Z}  {r.channel}  {r.status}  "
             f"{r.body_size} bytes {r.content_type}\n    {r.reason}"
         )
+
+
+@intake_app.command("retry")
+def intake_retry(
+    ids: Annotated[list[int] | None, typer.Argument(help="raw input ids")] = None,
+    failed: Annotated[bool, typer.Option("--failed", help="every failed input")] = False,
+    stuck: Annotated[bool, typer.Option("--stuck", help="inputs never parsed (a crash)")] = False,
+    channel: Annotated[str | None, typer.Option(help="only this channel")] = None,
+) -> None:
+    """Parse stored inputs again, e.g. after a parser fix; never makes a second report."""
+    settings = get_settings()
+    runtime = build_runtime(settings)
+    statuses = [s for s, on in (("failed", failed), ("received", stuck)) if on]
+    with runtime.session_factory() as session:
+        if ids:
+            try:
+                rows = [intake_service.get_raw(session, raw_id=i) for i in ids]
+            except ServiceError as exc:
+                _fail(exc.detail)
+        elif statuses:
+            rows = intake_service.list_raw(session, statuses=statuses, channel=channel, limit=10000)
+        else:
+            _fail("give raw input ids, --failed or --stuck")
+    for raw in rows:
+        plugin = plugin_for(raw.channel)
+        parse = plugin.parser(raw.content_type) if plugin else None
+        if parse is None:
+            typer.echo(f"#{raw.id}  {raw.channel}: this channel's inputs cannot be replayed")
+            continue
+        outcome = runtime.intake.retry(raw.id, parse=parse)
+        code = outcome.accepted.tracking_code if outcome.accepted else ""
+        typer.echo(f"#{raw.id}  {raw.channel}: {outcome.status} {code} {outcome.reason or ''}")
 
 
 @intake_app.command("show")

@@ -1,7 +1,7 @@
 """Channel adapters plug in here, found by entry point (group `triage.channels`), so the
 core never imports a channel by name. Each entry point names a ChannelPlugin object."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, Protocol
@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import typer
 from fastapi import APIRouter
 
+from service.intake.service import ParsedReport
 from service.wiring import Runtime
 
 ENTRY_POINT_GROUP = "triage.channels"
@@ -27,6 +28,9 @@ class ChannelPlugin(Protocol):
 
     def openapi_components(self) -> dict[str, Any]: ...
 
+    def parser(self, content_type: str) -> Callable[[bytes], ParsedReport] | None:
+        """The parser for a stored input of this channel (`triage intake retry`)."""
+
     def wire(self, runtime: Runtime) -> None:
         """Called in each worker process once the runtime is built."""
 
@@ -39,3 +43,7 @@ def channel_plugins() -> tuple[ChannelPlugin, ...]:
 
 def status_tasks() -> dict[str, str]:
     return {p.name: p.status_task for p in channel_plugins() if p.status_task}
+
+
+def plugin_for(channel: str) -> ChannelPlugin | None:
+    return next((p for p in channel_plugins() if p.name == channel), None)

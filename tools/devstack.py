@@ -350,9 +350,12 @@ def cmd_run(_args: list[str]) -> int:
     broker = "Redis " + env["REDIS_URL"] if env.get("REDIS_URL") else "PostgreSQL (no extra server)"
     say(f"API        http://{host}:{port}/api/v1/cases")
     say(f"API docs   http://{host}:{port}/docs")
+    say(f"portal     http://{host}:{port}/portal/   (citizens, in a browser)")
+    say(f"Hue-S      http://{host}:{port}/integrations/hue-s/events   (signed webhook)")
+    say(f"Open311    http://{host}:{port}/open311/v2/discovery.json")
     say(f"database   {env['DATABASE_URL']}")
     say(f"broker     {broker}")
-    say("demo inspector token printed above by 'triage seed demo'; Ctrl-C stops everything")
+    say("staff token for the dev stack: TRIAGE_ADMIN_TOKEN=dev-admin-token; Ctrl-C stops everything")
     return _wait(procs, pg_bin, data)
 
 

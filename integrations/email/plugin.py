@@ -1,13 +1,16 @@
 """The e-mail channel as a plugin of the core (entry point `triage.channels`)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import typer
 from fastapi import APIRouter
 
 from integrations.email import CHANNEL
+from integrations.email.parse import parse_message
 from integrations.email.settings import get_mail_settings
+from integrations.email.settings import get_mail_settings as _mail
+from service.intake.service import ParsedReport
 from service.wiring import Runtime
 
 
@@ -32,6 +35,10 @@ class EmailPlugin:
 
     def openapi_components(self) -> dict[str, Any]:
         return {}
+
+    def parser(self, content_type: str) -> Callable[[bytes], ParsedReport] | None:
+        own = frozenset({_mail().address.lower()})
+        return lambda raw: parse_message(raw, own_addresses=own)
 
     def wire(self, runtime: Runtime) -> None:
         from integrations.email import tasks

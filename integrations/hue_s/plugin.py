@@ -1,15 +1,17 @@
 """The Hue-S channel as a plugin of the core (entry point `triage.channels`)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import typer
 from fastapi import APIRouter
 
 from integrations.hue_s import CHANNEL
+from integrations.hue_s.parse import parse_event
 from integrations.hue_s.routes import build_router, schema_components
 from integrations.hue_s.settings import get_hue_s_settings
 from integrations.hue_s.status import SEND_STATUS_TASK
+from service.intake.service import ParsedReport
 from service.wiring import Runtime
 
 
@@ -29,6 +31,9 @@ class HueSPlugin:
 
     def openapi_components(self) -> dict[str, Any]:
         return schema_components()
+
+    def parser(self, content_type: str) -> Callable[[bytes], ParsedReport] | None:
+        return lambda raw: parse_event(raw, content_type=content_type)
 
     def wire(self, runtime: Runtime) -> None:
         pass

@@ -1,14 +1,16 @@
 """Open311 GeoReport v2 as a plugin of the core (entry point `triage.channels`)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import typer
 from fastapi import APIRouter
 
 from integrations.open311 import CHANNEL
+from integrations.open311.parse import parse_request
 from integrations.open311.routes import build_router
 from integrations.open311.settings import get_open311_settings
+from service.intake.service import ParsedReport
 from service.wiring import Runtime
 
 
@@ -28,6 +30,9 @@ class Open311Plugin:
 
     def openapi_components(self) -> dict[str, Any]:
         return {}
+
+    def parser(self, content_type: str) -> Callable[[bytes], ParsedReport] | None:
+        return lambda raw: parse_request(raw, content_type=content_type)
 
     def wire(self, runtime: Runtime) -> None:
         pass

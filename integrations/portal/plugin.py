@@ -1,6 +1,6 @@
 """The web portal as a plugin of the core (entry point `triage.channels`)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import typer
@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from integrations.portal import CHANNEL
 from integrations.portal.routes import build_router
 from integrations.portal.settings import get_portal_settings
+from service.intake.service import ParsedReport
 from service.wiring import Runtime
 
 
@@ -28,6 +29,9 @@ class PortalPlugin:
 
     def openapi_components(self) -> dict[str, Any]:
         return {}
+
+    def parser(self, content_type: str) -> Callable[[bytes], ParsedReport] | None:
+        return None  # a multipart form with its CSRF check: not replayable
 
     def wire(self, runtime: Runtime) -> None:
         pass

@@ -168,6 +168,16 @@ class Intake:
         status = "duplicate" if accepted.is_duplicate else "accepted"
         return Outcome(raw_id, status, accepted, external_id=parsed.incoming.external_id)
 
+    def retry(self, raw_id: int, *, parse: Callable[[bytes], ParsedReport]) -> Outcome:
+        """Parse a stored input again (after a parser fix, or one left `received` by a crash).
+        An input that already became a report only finds it again (no second report)."""
+        with self._factory() as session:
+            raw = get_raw(session, raw_id=raw_id)
+            body = raw_bytes(raw, self._blobs)
+            if raw.report_id is not None:
+                return Outcome(raw_id, "duplicate", reason=f"already report {raw.report_id}")
+        return self.process(raw_id, body=body, parse=parse)
+
     def _accept(self, raw_id: int, parsed: ParsedReport) -> Accepted:
         notes: list[str] = []
         if parsed.drop_bad_photos:

@@ -136,3 +136,29 @@ def test_email_ingest_takes_saved_messages_and_explains_refusals(runtime: Runtim
             conn.execute(text("DELETE FROM raw_inputs WHERE channel = 'email'"))
             conn.execute(text("DELETE FROM outbox_messages"))
             conn.execute(text("DELETE FROM reports WHERE channel = 'email'"))
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_intake_retry_replays_a_failed_input_once_the_parser_is_fixed(runtime: Runtime) -> None:
+    mail = Path(__file__).resolve().parents[1] / "data" / "mail" / "mikel_mail"
+    body = (mail / "plain_emails__raw_email_reply.eml").read_bytes()
+
+    def broken(_: bytes) -> ParsedReport:
+        raise RuntimeError("parser bug")
+
+    outcome = runtime.intake.receive(
+        channel="email", body=body, content_type="message/rfc822", parse=broken
+    )
+    assert outcome.status == "failed"
+    try:
+        first = runner.invoke(app, ["intake", "retry", str(outcome.raw_id)])
+        assert first.exit_code == 0, first.output
+        assert f"#{outcome.raw_id}  email: accepted HUE-" in first.stdout
+        again = runner.invoke(app, ["intake", "retry", str(outcome.raw_id)])
+        assert "duplicate" in again.stdout
+        assert runner.invoke(app, ["intake", "retry"]).exit_code == 1
+    finally:
+        with runtime.engine.begin() as conn:
+            conn.execute(text("DELETE FROM raw_inputs WHERE channel = 'email'"))
+            conn.execute(text("DELETE FROM outbox_messages"))
+            conn.execute(text("DELETE FROM reports WHERE channel = 'email'"))
