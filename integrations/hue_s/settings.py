@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from pydantic import SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.config import PROJECT_ROOT
@@ -15,7 +15,7 @@ class HueSSettings(BaseSettings):
         env_prefix="TRIAGE_HUES_", extra="ignore", env_file=PROJECT_ROOT / ".local" / "dev.env"
     )
 
-    env: str = "dev"
+    env: str = Field("dev", validation_alias=AliasChoices("TRIAGE_ENV"))
     # Shared with Hue-S: signs their events to us and our status callbacks to them.
     secret: SecretStr = SecretStr(DEV_SECRET)
     max_clock_skew_s: int = 300

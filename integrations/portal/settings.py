@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from pydantic import SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.config import PROJECT_ROOT
@@ -15,7 +15,7 @@ class PortalSettings(BaseSettings):
         env_prefix="TRIAGE_PORTAL_", extra="ignore", env_file=PROJECT_ROOT / ".local" / "dev.env"
     )
 
-    env: str = "dev"
+    env: str = Field("dev", validation_alias=AliasChoices("TRIAGE_ENV"))
     secret: SecretStr = SecretStr(DEV_SECRET)  # signs the anti-CSRF tokens
     # Submissions per client IP: at most this many per minute and per hour.
     per_minute: int = 3
