@@ -14,6 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 from integrations.portal import CHANNEL, csrf
 from integrations.portal.i18n import TEXTS, pick_language
 from integrations.portal.settings import PortalSettings
+from integrations.portal.tiles import tile_origin, tiles_for
 from service.api.intake_body import read_capped_body
 from service.intake.service import ParsedReport, Unparseable
 from service.reports.service import IncomingPhoto, IncomingReport
@@ -74,7 +75,9 @@ def build_router(runtime: Runtime, settings: PortalSettings) -> APIRouter:
     ) -> Response:
         with runtime.session_factory() as session:
             view = public.map_view(session, zoom=_zoom(z), center=_point(clat, clon))
-            svg = public.render_map(session, view, marker=_point(mlat, mlon))
+            svg = public.render_map(
+                session, view, marker=_point(mlat, mlon), transparent=bool(settings.tile_url)
+            )
         return Response(
             svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"}
         )
@@ -221,6 +224,8 @@ def _form_page(
         map_src=map_src,
         map_w=view.width_px,
         map_h=view.height_px,
+        tiles=tiles_for(view, settings.tile_url) if settings.tile_url else [],
+        tile_origin=tile_origin(settings.tile_url) if settings.tile_url else "",
     )
     response.set_cookie(
         csrf.COOKIE,
@@ -256,8 +261,9 @@ def _page(
         headers=headers,
     )
     response.set_cookie("lang", lang, samesite="lax", max_age=365 * 86400, path=BASE)
+    tiles = context.get("tile_origin") or ""
     response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'; "
+        f"default-src 'self'; img-src 'self' data: {tiles}; style-src 'unsafe-inline'; "
         "script-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"

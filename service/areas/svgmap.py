@@ -18,6 +18,11 @@ class MapPoint:
 
 
 _PATH = '<path d="{d}" fill="#eef3ea" stroke="#5b7a5b" stroke-width="{w}"><title>{t}</title></path>'
+_OUTLINE = (
+    '<path d="{d}" fill="#ffffff" fill-opacity="0.05" stroke="#1f4f8f" stroke-width="{w}">'
+    "<title>{t}</title></path>"
+)
+_WATER = ' style="background:#cfe3f3"'
 _DOT = (
     '<circle cx="{x}" cy="{y}" r="{r}" fill="{c}" stroke="#222" stroke-width="{w}">'
     "<title>{t}</title></circle>"
@@ -89,7 +94,13 @@ def wards_extent(session: Session) -> tuple[float, float, float, float]:
     return min_x, min_y, max_x, max_y
 
 
-def render_view(session: Session, view: Viewport, *, marker: tuple[float, float] | None) -> str:
+def render_view(
+    session: Session,
+    view: Viewport,
+    *,
+    marker: tuple[float, float] | None,
+    transparent: bool = False,
+) -> str:
     """The wards inside the viewport, with their names, and an optional marker (lat, lon)."""
     span_x, span_y = view.max_lon - view.min_lon, view.max_lat - view.min_lat
     stroke = span_x / view.width_px
@@ -103,7 +114,8 @@ def render_view(session: Session, view: Viewport, *, marker: tuple[float, float]
             func.ST_Y(func.ST_PointOnSurface(Ward.geom)),
         ).where(func.ST_Intersects(Ward.geom, box))
     ).all()
-    body = [_PATH.format(d=d, w=stroke, t=escape(name)) for name, d, _, _ in rows]
+    path = _OUTLINE if transparent else _PATH
+    body = [path.format(d=d, w=stroke, t=escape(name)) for name, d, _, _ in rows]
     if len(rows) <= 40:  # labels only when they can be read
         body += [
             f'<text x="{x}" y="{-y}" font-size="{stroke * 11}" fill="#334" '
@@ -119,5 +131,5 @@ def render_view(session: Session, view: Viewport, *, marker: tuple[float, float]
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{view.width_px}" '
         f'height="{view.height_px}" viewBox="{view.min_lon} {-view.max_lat} {span_x} {span_y}" '
-        f'preserveAspectRatio="none" style="background:#cfe3f3">{"".join(body)}</svg>\n'
+        f'preserveAspectRatio="none"{"" if transparent else _WATER}>{"".join(body)}</svg>\n'
     )

@@ -165,8 +165,15 @@ def map_view(session: Session, *, zoom: int, center: tuple[float, float] | None)
     )
 
 
-def render_map(session: Session, view: Viewport, *, marker: tuple[float, float] | None) -> str:
-    return svgmap.render_view(session, view, marker=marker)
+def render_map(
+    session: Session,
+    view: Viewport,
+    *,
+    marker: tuple[float, float] | None,
+    transparent: bool = False,
+) -> str:
+    """The wards (outlines only when `transparent`, to lie over a tile layer) and a marker."""
+    return svgmap.render_view(session, view, marker=marker, transparent=transparent)
 
 
 def ward_name_at(session: Session, *, lat: float, lon: float, tolerance_m: float) -> str | None:

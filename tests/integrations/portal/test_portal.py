@@ -129,3 +129,27 @@ def test_submissions_are_rate_limited_per_client(two_per_minute: None, client: T
     token = csrf_token(client.get("/portal/").text)
     codes = [send(client, token, address="12 Lê Lợi").status_code for _ in range(3)]  # type: ignore[attr-defined]
     assert codes == [303, 303, 429]
+
+
+@pytest.fixture
+def with_tiles(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TRIAGE_PORTAL_TILE_URL", "https://tile.example.vn/{z}/{x}/{y}.png")
+    portal_settings.get_portal_settings.cache_clear()
+    yield
+    portal_settings.get_portal_settings.cache_clear()
+
+
+def test_a_configured_tile_layer_lies_under_the_ward_outlines(
+    with_tiles: None, client: TestClient
+) -> None:
+    page = client.get("/portal/?z=4&map.x=170&map.y=120")
+    assert '<img src="https://tile.example.vn/' in page.text
+    assert "https://tile.example.vn" in page.headers["content-security-policy"]
+    svg_url = re.search(r'src="(/portal/map\.svg[^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    svg = client.get(svg_url.replace("&amp;", "&")).text
+    assert "background" not in svg  # transparent over the tiles
+
+
+def test_no_tiles_by_default(client: TestClient) -> None:
+    page = client.get("/portal/")
+    assert "<img src=" not in page.text
