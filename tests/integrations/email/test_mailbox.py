@@ -194,3 +194,25 @@ def test_the_acknowledgement_carries_the_tracking_code_and_cannot_loop(
     assert code in body.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     db_session.expire_all()
     assert db_session.get(OutboxMessage, message.id).completed_at is not None  # type: ignore[union-attr]
+
+
+def test_the_beat_task_polls_once_at_a_time(
+    mailbox: IMAPClient,
+    mail_settings: MailSettings,
+    runtime: Runtime,
+    bound_runtime: Runtime,
+    db_session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from integrations.email import tasks
+
+    monkeypatch.setattr(tasks, "get_mail_settings", lambda: mail_settings)
+    monkeypatch.setattr(tasks.runtime, "intake", bound_runtime.intake)
+    mailbox.append("INBOX", _photo_mail())
+    with runtime.intake.exclusive("email.poll") as mine:  # another worker, its own connection
+        assert mine
+        tasks.poll.apply().get()  # another poller holds the lock: this one skips
+        assert _count(mailbox, "INBOX") == 1
+    tasks.poll.apply().get()
+    assert _count(mailbox, "INBOX") == 0
+    assert len(db_session.scalars(select(Report)).all()) == 1
