@@ -4,10 +4,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+# A list setting written in the environment as "a, b, c".
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(_split_commas)]
 
 
 class Settings(BaseSettings):
@@ -45,7 +55,7 @@ class Settings(BaseSettings):
     max_photos: int = 8
     max_text_chars: int = 5000
     # Hosts whose photo URLs the worker may fetch (".example.org" admits its subdomains).
-    photo_url_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    photo_url_hosts: CommaList = Field(default_factory=list)
 
     due_working_days: int = 7
     local_timezone: str = "Asia/Ho_Chi_Minh"
@@ -54,13 +64,6 @@ class Settings(BaseSettings):
     outbox_redispatch_after_s: int = 300
 
     admin_token: SecretStr = SecretStr("dev-admin-token")
-
-    @field_validator("photo_url_hosts", mode="before")
-    @classmethod
-    def _comma_separated(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [h.strip() for h in value.split(",") if h.strip()]
-        return value
 
     @model_validator(mode="after")
     def _no_default_secrets_in_prod(self) -> "Settings":

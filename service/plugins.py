@@ -35,6 +35,32 @@ class ChannelPlugin(Protocol):
         """Called in each worker process once the runtime is built."""
 
 
+class ChannelPluginBase:
+    """Defaults for a channel that has only some of the parts: subclass and override."""
+
+    name: str
+    task_modules: Sequence[str] = ()
+    status_task: str | None = None
+
+    def routers(self, runtime: Runtime) -> Sequence[APIRouter]:
+        return []
+
+    def cli(self) -> typer.Typer | None:
+        return None
+
+    def beat_schedule(self) -> dict[str, dict[str, Any]]:
+        return {}
+
+    def openapi_components(self) -> dict[str, Any]:
+        return {}
+
+    def parser(self, content_type: str) -> Callable[[bytes], ParsedReport] | None:
+        return None
+
+    def wire(self, runtime: Runtime) -> None:
+        return None
+
+
 @cache
 def channel_plugins() -> tuple[ChannelPlugin, ...]:
     found = [ep.load() for ep in entry_points(group=ENTRY_POINT_GROUP)]

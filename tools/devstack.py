@@ -355,7 +355,7 @@ def cmd_run(_args: list[str]) -> int:
     say(f"Open311    http://{host}:{port}/open311/v2/discovery.json")
     say(f"database   {env['DATABASE_URL']}")
     say(f"broker     {broker}")
-    say("staff token for the dev stack: TRIAGE_ADMIN_TOKEN=dev-admin-token; Ctrl-C stops everything")
+    say("staff token (dev stack): TRIAGE_ADMIN_TOKEN=dev-admin-token; Ctrl-C stops everything")
     return _wait(procs, pg_bin, data)
 
 

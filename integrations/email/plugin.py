@@ -1,26 +1,21 @@
 """The e-mail channel as a plugin of the core (entry point `triage.channels`)."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import typer
-from fastapi import APIRouter
 
 from integrations.email import CHANNEL
 from integrations.email.parse import parse_message
 from integrations.email.settings import get_mail_settings
-from integrations.email.settings import get_mail_settings as _mail
 from service.intake.service import ParsedReport
+from service.plugins import ChannelPluginBase
 from service.wiring import Runtime
 
 
-class EmailPlugin:
+class EmailPlugin(ChannelPluginBase):
     name = CHANNEL
-    task_modules: Sequence[str] = ("integrations.email.ack", "integrations.email.tasks")
-    status_task: str | None = None
-
-    def routers(self, runtime: Runtime) -> Sequence[APIRouter]:
-        return []
+    task_modules = ("integrations.email.ack", "integrations.email.tasks")
 
     def cli(self) -> typer.Typer | None:
         from integrations.email.cli import app
@@ -33,11 +28,8 @@ class EmailPlugin:
             return {}
         return {"email-poll": {"task": "email.poll", "schedule": settings.poll_every_s}}
 
-    def openapi_components(self) -> dict[str, Any]:
-        return {}
-
     def parser(self, content_type: str) -> Callable[[bytes], ParsedReport] | None:
-        own = frozenset({_mail().address.lower()})
+        own = frozenset({get_mail_settings().address.lower()})
         return lambda raw: parse_message(raw, own_addresses=own)
 
     def wire(self, runtime: Runtime) -> None:

@@ -14,20 +14,11 @@ from service.outbox import service as outbox
 from service.outbox.retrying import retry_or_dead_letter
 from service.triage import notify
 from service.triage.notify import StatusNotice
+from service.triage.public import STATUS_LABELS
 
 logger = logging.getLogger(__name__)
 SEND_STATUS_TASK = "hue_s.send_status"
 _LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-STATUS_LABELS_VI = {
-    "new": "Đã tiếp nhận",
-    "triaged": "Đã phân loại",
-    "assigned": "Đã chuyển đơn vị xử lý",
-    "in_progress": "Đang xử lý",
-    "resolved": "Đã xử lý",
-    "closed": "Đã đóng",
-    "rejected": "Không thuộc thẩm quyền / từ chối",
-    "reopened": "Mở lại",
-}
 
 
 class CallbackRefused(Exception):
@@ -41,7 +32,7 @@ def callback_body(notice: StatusNotice) -> bytes:
         "report_id": notice.thread_id,
         "tracking_code": notice.tracking_code,
         "status": notice.status,
-        "status_label": STATUS_LABELS_VI.get(notice.status, notice.status),
+        "status_label": STATUS_LABELS["vi"].get(notice.status, notice.status),
         "occurred_at": notice.occurred_at.astimezone(_LOCAL).isoformat(timespec="seconds"),
         "due_at": notice.due_at.astimezone(_LOCAL).isoformat(timespec="seconds")
         if notice.due_at

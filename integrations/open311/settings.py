@@ -1,12 +1,11 @@
 """Open311 settings (env prefix TRIAGE_OPEN311_)."""
 
 from functools import lru_cache
-from typing import Annotated
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from service.config import PROJECT_ROOT
+from service.config import PROJECT_ROOT, CommaList
 
 
 class Open311Settings(BaseSettings):
@@ -15,7 +14,7 @@ class Open311Settings(BaseSettings):
     )
 
     # Keys of the client apps allowed to POST requests (comma-separated).
-    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["dev-open311-key"])
+    api_keys: CommaList = Field(default_factory=lambda: ["dev-open311-key"])
     jurisdiction_id: str = "hue.gov.vn"
     base_url: str = "http://127.0.0.1:8000/open311/v2"
     contact: str = "Sở Khoa học và Công nghệ Huế — dttm@thuathienhue.gov.vn"
@@ -23,13 +22,6 @@ class Open311Settings(BaseSettings):
     # Report texts can hold personal data (Decree 13/2023): off unless decided otherwise.
     publish_descriptions: bool = False
     max_days: int = 90
-
-    @field_validator("api_keys", mode="before")
-    @classmethod
-    def _comma_separated(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [k.strip() for k in value.split(",") if k.strip()]
-        return value
 
 
 @lru_cache

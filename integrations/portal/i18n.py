@@ -1,5 +1,7 @@
 """The portal's words in Vietnamese (default) and English."""
 
+from service.triage.public import STATUS_LABELS
+
 TEXTS: dict[str, dict[str, str]] = {
     "vi": {
         "title": "Phản ánh cáp treo, quảng cáo rao vặt",
@@ -41,15 +43,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_rate": "Bạn đã gửi quá nhiều phản ánh. Vui lòng thử lại sau.",
         "err_photos_again": "Vui lòng chọn lại ảnh.",
         "lang_switch": "English",
-        "received": "Đã nhận",
-        "new": "Đã tiếp nhận",
-        "triaged": "Đã phân loại",
-        "assigned": "Đã chuyển đơn vị xử lý",
-        "in_progress": "Đang xử lý",
-        "resolved": "Đã xử lý",
-        "closed": "Đã đóng",
-        "rejected": "Không thuộc thẩm quyền",
-        "reopened": "Mở lại",
     },
     "en": {
         "title": "Report hanging cables and illegal ads",
@@ -91,17 +84,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_rate": "Too many reports from your connection. Please try again later.",
         "err_photos_again": "Please choose the photos again.",
         "lang_switch": "Tiếng Việt",
-        "received": "Received",
-        "new": "Received",
-        "triaged": "Triaged",
-        "assigned": "Assigned",
-        "in_progress": "In progress",
-        "resolved": "Resolved",
-        "closed": "Closed",
-        "rejected": "Not ours / rejected",
-        "reopened": "Reopened",
     },
 }
+for _lang, _labels in STATUS_LABELS.items():
+    TEXTS[_lang].update(_labels)
 LANGS = tuple(TEXTS)
 
 

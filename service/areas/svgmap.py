@@ -33,17 +33,7 @@ def render_svg(
     session: Session, *, points: list[MapPoint], title: str, width_px: int = 1000
 ) -> str:
     """Ward outlines (x = longitude, y = −latitude, as ST_AsSVG draws) with points on top."""
-    extent = session.execute(
-        select(
-            func.ST_XMin(func.ST_Extent(Ward.geom)),
-            func.ST_YMin(func.ST_Extent(Ward.geom)),
-            func.ST_XMax(func.ST_Extent(Ward.geom)),
-            func.ST_YMax(func.ST_Extent(Ward.geom)),
-        )
-    ).one()
-    if extent[0] is None:
-        raise ValueError("no wards are loaded")
-    min_x, min_y, max_x, max_y = (float(v) for v in extent)
+    min_x, min_y, max_x, max_y = wards_extent(session)
     span_x, span_y = max_x - min_x, max_y - min_y
     height_px = round(width_px * span_y / span_x)
     stroke = span_x / width_px

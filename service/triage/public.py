@@ -18,6 +18,30 @@ from service.cases.models import Case, CaseEvent
 from service.reports.models import Report
 from service.units.models import Unit
 
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "vi": {
+        "received": "Đã nhận",
+        "new": "Đã tiếp nhận",
+        "triaged": "Đã phân loại",
+        "assigned": "Đã chuyển đơn vị xử lý",
+        "in_progress": "Đang xử lý",
+        "resolved": "Đã xử lý",
+        "closed": "Đã đóng",
+        "rejected": "Không thuộc thẩm quyền / từ chối",
+        "reopened": "Mở lại",
+    },
+    "en": {
+        "received": "Received",
+        "new": "Received",
+        "triaged": "Triaged",
+        "assigned": "Assigned",
+        "in_progress": "In progress",
+        "resolved": "Resolved",
+        "closed": "Closed",
+        "rejected": "Not ours / rejected",
+        "reopened": "Reopened",
+    },
+}
 OPEN_STATUSES = ("new", "triaged", "assigned", "in_progress", "reopened")
 CLOSED_STATUSES = ("resolved", "closed", "rejected")
 
