@@ -77,7 +77,13 @@ def poll_once(
         uidvalidity = int(info.get(b"UIDVALIDITY", 0))
         uids = sorted(client.search(["ALL"]))[:limit]
         for uid in uids:
-            _take(client, uid, uidvalidity, settings, folders, intake, own, result)
+            try:
+                _take(client, uid, uidvalidity, settings, folders, intake, own, result)
+            except (IMAPClientError, OSError):
+                raise  # the connection is gone: the next poll starts over
+            except Exception as exc:  # never let one message stop the poller
+                logger.exception("mail not taken; left in place", extra={"uid": uid})
+                result.errors.append(f"uid {uid}: {type(exc).__name__}: {exc}")
     return result
 
 

@@ -58,5 +58,6 @@ class HueSEvent(_Strict):
 class HueSAck(BaseModel):
     status: Literal["accepted", "duplicate"]
     event_id: str
-    report_id: int = Field(description="our report id")
+    report_id: str = Field(description="Hue-S's report id, as sent")
+    triage_report_id: int = Field(description="our report id")
     tracking_code: str

@@ -99,7 +99,8 @@ def build_router(runtime: Runtime, settings: HueSSettings) -> APIRouter:
         ack = HueSAck(
             status="duplicate" if outcome.accepted.is_duplicate else "accepted",
             event_id=outcome.external_id or "",
-            report_id=outcome.accepted.report_id,
+            report_id=outcome.thread_id or "",
+            triage_report_id=outcome.accepted.report_id,
             tracking_code=outcome.accepted.tracking_code,
         )
         return JSONResponse(ack.model_dump(), status_code=200 if ack.status == "duplicate" else 202)

@@ -241,7 +241,10 @@ def _parse_date(value: str, name: str) -> datetime:
 
 
 def _request_row(r: PublicRequest, settings: Open311Settings) -> dict[str, Any]:
-    service = BY_CODE.get(r.category) or BY_CODE["unclassified"]
+    # Until the case is classified, the service the citizen picked (Open311 clients filter
+    # and show by it); "unclassified" for reports from channels without such a choice.
+    code = r.category if r.category != "unclassified" else (r.category_hint or r.category)
+    service = BY_CODE.get(code) or BY_CODE["unclassified"]
     return {
         "service_request_id": r.tracking_code,
         "status": "closed" if r.status in CLOSED_STATUSES else "open",

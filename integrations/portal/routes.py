@@ -3,6 +3,7 @@
 import math
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -40,6 +41,7 @@ _FORM_DOC: dict[str, Any] = {
                         "lat": {"type": "string"},
                         "lon": {"type": "string"},
                         "accuracy_m": {"type": "string"},
+                        "source": {"type": "string", "enum": ["map", "device_gps"]},
                         "address": {"type": "string"},
                         "description": {"type": "string"},
                         "name": {"type": "string"},
@@ -180,15 +182,19 @@ def _form_page(
     zoom = _zoom(_int(q.get("z")))
     center = _point(_float(q.get("clat")), _float(q.get("clon")))
     chosen = _point(_float(form.get("lat")), _float(form.get("lon")))
-    accuracy = _float(q.get("acc"))
+    accuracy = _float(q.get("acc")) or _float(form.get("accuracy_m"))
+    source = form.get("source", "map")
     with runtime.session_factory() as session:
         tapped = (_float(q.get("map.x")), _float(q.get("map.y")))
         if tapped[0] is not None and tapped[1] is not None:
             view = public.map_view(session, zoom=zoom, center=center)
             chosen = view.to_lat_lon(tapped[0], tapped[1])
+            # As precise as one pixel of the map that was tapped.
+            accuracy = round(_metres_per_pixel(view, chosen[0]))
+            source = "map"
             zoom, center = _zoom(zoom + 2), chosen
         elif (shared := _point(_float(q.get("plat")), _float(q.get("plon")))) is not None:
-            chosen, zoom, center = shared, 6, shared
+            chosen, zoom, center, source = shared, 6, shared, "device_gps"
         view = public.map_view(session, zoom=zoom, center=center)
         ward_name = (
             public.ward_name_at(
@@ -220,6 +226,7 @@ def _form_page(
         lat=chosen[0] if chosen else None,
         lon=chosen[1] if chosen else None,
         accuracy_m=accuracy,
+        source=source,
         ward_name=ward_name,
         map_src=map_src,
         map_w=view.width_px,
@@ -247,10 +254,15 @@ def _page(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> Response:
+    other = "en" if lang == "vi" else "vi"
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    path = request.url.path if request.method == "GET" else f"{BASE}/"
+    switch_url = f"{path}?{urlencode([*query, ('lang', other)])}"
     response = templates.TemplateResponse(
         request,
         name,
         {
+            "switch_url": switch_url,
             "t": TEXTS[lang],
             "lang": lang,
             "other_lang": "en" if lang == "vi" else "vi",
@@ -316,7 +328,9 @@ def _validate(
         lat=point[0] if point else None,
         lon=point[1] if point else None,
         accuracy_m=accuracy if accuracy is not None and 0 <= accuracy <= 100_000 else None,
-        location_source="device_gps" if point else None,
+        location_source=(fields.get("source") if fields.get("source") == "device_gps" else "map")
+        if point
+        else None,
         reporter_name=fields.get("name", "").strip()[:200] or None,
         reporter_phone=fields.get("phone", "").strip()[:40] or None,
         reporter_email=fields.get("email", "").strip()[:320] or None,
@@ -335,9 +349,18 @@ def _parser(parsed: ParsedReport | None, problems: list[str]) -> Any:
 
 
 def _over_limit(runtime: Runtime, settings: PortalSettings, ip: str) -> bool:
-    recent_minute = runtime.intake.count_recent(CHANNEL, "client_ip", ip, seconds=60)
+    """Reports accepted per minute (a citizen whose form expired may send it again), and
+    everything received per hour (a flood of refused posts stops too)."""
+    recent_minute = runtime.intake.count_recent(
+        CHANNEL, "client_ip", ip, seconds=60, statuses=("accepted", "duplicate")
+    )
     recent_hour = runtime.intake.count_recent(CHANNEL, "client_ip", ip, seconds=3600)
     return recent_minute >= settings.per_minute or recent_hour >= settings.per_hour
+
+
+def _metres_per_pixel(view: Any, lat: float) -> float:
+    degrees = (view.max_lon - view.min_lon) / view.width_px
+    return float(degrees * 111_320 * math.cos(math.radians(lat)))
 
 
 def _int(value: str | None) -> int:

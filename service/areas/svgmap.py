@@ -109,7 +109,7 @@ def render_view(
     if len(rows) <= 40:  # labels only when they can be read
         body += [
             f'<text x="{x}" y="{-y}" font-size="{stroke * 11}" fill="#334" '
-            f'text-anchor="middle">{escape(name)}</text>'
+            f'font-family="sans-serif" text-anchor="middle">{escape(name)}</text>'
             for name, _, x, y in rows
         ]
     if marker is not None:

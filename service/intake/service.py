@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.errors import InvalidPhoto, NotFound
@@ -66,6 +67,7 @@ class Outcome:
     accepted: Accepted | None = None
     reason: str | None = None
     external_id: str | None = None
+    thread_id: str | None = None
     errors: tuple[dict[str, str], ...] = ()
 
 
@@ -112,23 +114,31 @@ class Intake:
                     session.scalar(select(func.pg_advisory_unlock(key)))
                 session.commit()
 
-    def count_recent(self, channel: str, meta_key: str, value: str, *, seconds: int) -> int:
-        """How many inputs this channel received lately with meta[meta_key] == value
-        (per-client rate limits that hold across processes)."""
+    def count_recent(
+        self,
+        channel: str,
+        meta_key: str,
+        value: str,
+        *,
+        seconds: int,
+        statuses: Sequence[str] | None = None,
+    ) -> int:
+        """How many inputs this channel received lately with meta[meta_key] == value, in
+        the given statuses if any (per-client rate limits that hold across processes)."""
         since = datetime.now(UTC) - timedelta(seconds=seconds)
-        with self._factory() as session:
-            return int(
-                session.scalar(
-                    select(func.count())
-                    .select_from(RawInput)
-                    .where(
-                        RawInput.channel == channel,
-                        RawInput.received_at >= since,
-                        RawInput.meta[meta_key].astext == value,
-                    )
-                )
-                or 0
+        stmt = (
+            select(func.count())
+            .select_from(RawInput)
+            .where(
+                RawInput.channel == channel,
+                RawInput.received_at >= since,
+                RawInput.meta[meta_key].astext == value,
             )
+        )
+        if statuses is not None:
+            stmt = stmt.where(RawInput.status.in_(statuses))
+        with self._factory() as session:
+            return int(session.scalar(stmt) or 0)
 
     def record(
         self, *, channel: str, body: bytes, content_type: str, meta: dict[str, Any] | None = None
@@ -165,8 +175,19 @@ class Intake:
             accepted = self._accept(raw_id, parsed)
         except InvalidPhoto as exc:
             return self._close(raw_id, "failed", exc.detail)
+        except (OperationalError, InterfaceError):
+            raise  # the database is away: the input stays `received` (intake retry --stuck)
+        except Exception as exc:  # a value the database refused, or a bug: keep it visible
+            logger.exception("accepting a parsed input failed", extra={"raw_id": raw_id})
+            return self._close(raw_id, "failed", f"not stored: {type(exc).__name__}: {exc}"[:2000])
         status = "duplicate" if accepted.is_duplicate else "accepted"
-        return Outcome(raw_id, status, accepted, external_id=parsed.incoming.external_id)
+        return Outcome(
+            raw_id,
+            status,
+            accepted,
+            external_id=parsed.incoming.external_id,
+            thread_id=parsed.incoming.thread_id,
+        )
 
     def retry(self, raw_id: int, *, parse: Callable[[bytes], ParsedReport]) -> Outcome:
         """Parse a stored input again (after a parser fix, or one left `received` by a crash).

@@ -21,7 +21,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from service.db import Base
 from service.geo import SRID
 
-LOCATION_SOURCES = ("device_gps", "photo_exif", "address")
+# device GPS; a photo's EXIF; a point tapped on the portal's map; coordinates or a map link
+# written in the text; a geocoded address.
+LOCATION_SOURCES = ("device_gps", "photo_exif", "map", "text", "address")
 
 
 class Report(Base):

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from geoalchemy2.shape import to_shape
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,7 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
     },
     "en": {
         "received": "Received",
-        "new": "Received",
+        "new": "Accepted",
         "triaged": "Triaged",
         "assigned": "Assigned",
         "in_progress": "In progress",
@@ -85,7 +85,10 @@ def list_requests(
     if codes is not None:
         stmt = stmt.where(Report.tracking_code.in_([c.strip().upper() for c in codes]))
     if category:
-        stmt = stmt.where(Case.category == category)
+        # The case's category once classified; until then what the citizen picked.
+        unclassified = or_(Case.id.is_(None), Case.category == "unclassified")
+        hinted = Report.payload["service_code"].astext == category
+        stmt = stmt.where(or_(Case.category == category, and_(unclassified, hinted)))
     if since:
         stmt = stmt.where(Report.received_at >= since)
     if until:

@@ -6,6 +6,7 @@ import email.policy
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from integrations.email.settings import MailSettings, get_mail_settings
 from service.celery_app import TaskBase
 from service.demo import jpeg_with_gps
 from service.intake.models import RawInput
+from service.intake.service import ParsedReport
 from service.outbox.models import OutboxMessage
 from service.reports.models import Photo, Report
 from service.wiring import Runtime
@@ -216,3 +218,36 @@ def test_the_beat_task_polls_once_at_a_time(
     tasks.poll.apply().get()
     assert _count(mailbox, "INBOX") == 0
     assert len(db_session.scalars(select(Report)).all()) == 1
+
+
+def test_a_message_located_by_its_text_is_stored_with_that_source(
+    bound_runtime: Runtime, db_session: Session
+) -> None:
+    raw = vn_message("Cáp rơi tại 16.45394, 107.58305 trước chợ", Message_ID="<geo-1@example.vn>")
+    outcome = bound_runtime.intake.receive(
+        channel="email", body=raw, content_type="message/rfc822", parse=parse_message
+    )
+    assert outcome.status == "accepted", outcome.reason
+    report = db_session.scalars(select(Report)).one()
+    assert report.location_source == "text"
+    assert report.location is not None
+
+
+def test_a_value_the_database_refuses_is_a_visible_failure_not_a_stuck_input(
+    bound_runtime: Runtime, db_session: Session
+) -> None:
+    def odd(raw: bytes) -> ParsedReport:
+        parsed = parse_message(raw)
+        return replace(
+            parsed, incoming=replace(parsed.incoming, lat=16.4, lon=107.5, location_source="x")
+        )
+
+    outcome = bound_runtime.intake.receive(
+        channel="email", body=vn_message("Cáp"), content_type="message/rfc822", parse=odd
+    )
+    assert outcome.status == "failed"
+    assert "ck_reports_location_source" in (outcome.reason or "")
+    raw = db_session.get(RawInput, outcome.raw_id)
+    assert raw is not None
+    assert raw.status == "failed"
+    assert db_session.scalars(select(Report)).all() == []

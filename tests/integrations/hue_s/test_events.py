@@ -52,7 +52,8 @@ def test_a_signed_event_becomes_a_report_stored_verbatim(
     ack = r.json()
     assert ack["status"] == "accepted"
     assert ack["event_id"] == "evt-1"
-    report = db_session.get(Report, ack["report_id"])
+    assert ack["report_id"] == "PA-2026-0001"
+    report = db_session.get(Report, ack["triage_report_id"])
     assert report is not None
     assert (report.channel, report.external_id, report.thread_id) == (
         "hue-s",
@@ -76,7 +77,7 @@ def test_a_redelivered_event_is_acknowledged_without_a_second_report(
     again = post(client, event(description="same event delivered twice"))
     assert (first.status_code, again.status_code) == (202, 200)
     assert again.json()["status"] == "duplicate"
-    assert again.json()["report_id"] == first.json()["report_id"]
+    assert again.json()["triage_report_id"] == first.json()["triage_report_id"]
     assert len(db_session.scalars(select(Report)).all()) == 1
     assert sorted(db_session.scalars(select(RawInput.status)).all()) == ["accepted", "duplicate"]
 
@@ -146,7 +147,10 @@ def test_photo_urls_are_fetched_later_before_processing(
     assert [(t, k) for t, k in queued] == [
         (
             "intake.fetch_photos",
-            {"report_id": r.json()["report_id"], "urls": ["https://media.hue-s.vn/p/1.jpg"]},
+            {
+                "report_id": r.json()["triage_report_id"],
+                "urls": ["https://media.hue-s.vn/p/1.jpg"],
+            },
         )
     ]
 

@@ -158,6 +158,14 @@ def test_post_request_then_follow_it(
     assert one[0]["description"] is None  # report texts are not published by default
     assert "citizen@example.vn" not in str(one)
     xml_ok(client.get(f"/open311/v2/requests/{request_id}.xml"), "service_requests")
+    assert one[0]["service_code"] == "cable"  # the citizen's pick, until classified
+    by_code = json_ok(
+        client.get("/open311/v2/requests.json?service_code=cable"), "service_requests"
+    )
+    assert [r["service_request_id"] for r in by_code] == [request_id]
+    assert (
+        json_ok(client.get("/open311/v2/requests.json?service_code=ad"), "service_requests") == []
+    )
     listed = json_ok(client.get("/open311/v2/requests.json?status=open"), "service_requests")
     assert request_id in {r["service_request_id"] for r in listed}
     token = json_ok(client.get(f"/open311/v2/tokens/{request_id}.json"), "service_requests")

@@ -58,6 +58,11 @@ def test_tapping_the_map_chooses_a_place_and_zooms_in(client: TestClient) -> Non
     assert 15.5 < lat < 17.0
     assert 106.8 < lon < 108.5
     assert 'name="z" value="2"' in page.text
+    accuracy = float(
+        re.search(r'name="accuracy_m" id="accuracy_m" value="([0-9.]+)"', page.text).group(1)
+    )  # type: ignore[union-attr]
+    assert 100 < accuracy < 1000  # one pixel of the whole-province map
+    assert 'name="source" value="map"' in page.text
     svg = client.get(
         re.search(r'src="(/portal/map\.svg[^"]+)"', page.text).group(1).replace("&amp;", "&")
     )  # type: ignore[union-attr]
@@ -70,7 +75,15 @@ def test_a_report_ends_on_a_page_with_its_tracking_code(
     client: TestClient, db_session: Session, bound_runtime: Runtime
 ) -> None:
     token = csrf_token(client.get("/portal/").text)
-    sent = send(client, token, lat="16.47461", lon="107.60998", phone="0905000111")
+    sent = send(
+        client,
+        token,
+        lat="16.47461",
+        lon="107.60998",
+        phone="0905000111",
+        source="map",
+        accuracy_m="24",
+    )
     assert sent.status_code == 303  # type: ignore[attr-defined]
     thanks = client.get(sent.headers["location"])  # type: ignore[attr-defined]
     code = re.search(r'id="tracking-code">(HUE-[A-Z0-9-]+)<', thanks.text).group(1)  # type: ignore[union-attr]
@@ -80,6 +93,7 @@ def test_a_report_ends_on_a_page_with_its_tracking_code(
         code,
         "0905000111",
     )
+    assert (report.location_source, report.location_accuracy_m) == ("map", 24)
     assert db_session.scalars(select(Photo.original_filename)).all() == ["cap.jpg"]
     assert db_session.scalars(select(RawInput.status)).all() == ["accepted"]
     pipeline.process_report(db_session, report_id=report.id, policy=bound_runtime.policy)
@@ -90,6 +104,9 @@ def test_a_report_ends_on_a_page_with_its_tracking_code(
     assert "Đã tiếp nhận" in track.text
     assert "0905000111" not in track.text  # no personal data on the public page
     assert client.get("/portal/track?code=HUE-2222-2222").status_code == 404
+    english = client.get(sent.headers["location"].replace("lang=vi", "lang=en"))  # type: ignore[attr-defined]
+    switch = re.search(r'<a href="([^"]+)" hreflang="vi">', english.text).group(1)  # type: ignore[union-attr]
+    assert code in switch.replace("&amp;", "&")  # the language switch keeps the page
 
 
 @pytest.mark.usefixtures("limits")
@@ -153,3 +170,10 @@ def test_a_configured_tile_layer_lies_under_the_ward_outlines(
 def test_no_tiles_by_default(client: TestClient) -> None:
     page = client.get("/portal/")
     assert "<img src=" not in page.text
+
+
+def test_refused_posts_do_not_lock_a_citizen_out(two_per_minute: None, client: TestClient) -> None:
+    for _ in range(3):
+        assert send(client, "0" * 64, address="12 Lê Lợi").status_code == 403  # type: ignore[attr-defined]
+    token = csrf_token(client.get("/portal/").text)
+    assert send(client, token, address="12 Lê Lợi").status_code == 303  # type: ignore[attr-defined]
