@@ -1,0 +1,158 @@
+"""Vietnamese phone numbers out of report text and OCR text, precision first.
+
+Candidates are runs of digits with the separators people put in them (spaces, dots, dashes,
+a line break, brackets) and, inside a run, the letters OCR confuses with digits
+(O→0, l/I/|→1, S→5, B→8, Z→2; at most three, in a run of at least seven real
+digits). A candidate becomes a number only if it has the exact shape
+of a Vietnamese number — a known mobile prefix and 10 digits, Huế's 0234 and 7 digits, 1800 /
+1900 — checked against our own prefix table (data, since the `phonenumbers` metadata has gaps
+for Vietnam) and, for other landlines, against `phonenumbers`. Dates, prices, areas and
+anything else that merely has digits is left alone: nothing is invented.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import phonenumbers
+
+_CONFUSIONS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1",
+                             "S": "5", "B": "8", "Z": "2"})  # fmt: skip
+_DIGITISH = "0-9OolI|SBZ"
+# A run: starts with "+", a digit or a confusable letter; digit-ish characters joined by at
+# most two separator characters (". ", " - ", a line break…).
+_RUN = re.compile(rf"\+?\s?[{_DIGITISH}](?:[{_DIGITISH}]|[ \t.\-\n\r()/]{{1,3}}(?=[{_DIGITISH}]))*")
+_SEPARATORS = re.compile(r"[ \t.\-\n\r()/+]+")
+_MAX_LETTERS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneNumber:
+    e164: str  # +84905123456
+    national: str  # 0905123456
+    kind: str  # mobile | landline | toll_free | premium_rate
+    carrier_hint: str | None  # by prefix; numbers can be ported, so only a hint
+    start: int  # span in the source text
+    end: int
+    raw: str  # as written (or as OCR read it)
+    source: str  # "text", "photo:2/box:5"…
+
+
+@cache
+def _table() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        files("classifiers").joinpath("data/vn_phone_prefixes.json").read_text("utf-8")
+    )
+    return data
+
+
+def extract_phones(text: str, *, source: str = "text") -> list[PhoneNumber]:
+    """Every number in the text, once each, in order of appearance."""
+    found: list[PhoneNumber] = []
+    seen: set[str] = set()
+    for match in _RUN.finditer(text):
+        for number in _numbers_in_run(match.group(0), match.start(), source):
+            if number.e164 not in seen:
+                seen.add(number.e164)
+                found.append(number)
+    return found
+
+
+def classify_number(national: str) -> tuple[str, str | None] | None:
+    """(kind, carrier hint) for a national-format number, or None if it is not one."""
+    table = _table()
+    if len(national) == 10 and national[:3] in table["mobile"]:
+        return "mobile", table["mobile"][national[:3]]
+    for prefix, kind in table["service_prefixes"].items():
+        if national.startswith(prefix) and len(national) in (8, 10):
+            return kind, None
+    if national.startswith(table["hue_area_code"]) and len(national) == 11:
+        return "landline", None
+    if national.startswith("02") and len(national) == 11 and _valid_elsewhere(national):
+        return "landline", None  # another province's landline, as phonenumbers knows them
+    return None
+
+
+def _numbers_in_run(run: str, offset: int, source: str) -> list[PhoneNumber]:
+    """One run may hold several numbers ("0905 123 456 - 0914 222 333"): take groups from
+    the left and close a number as soon as the digits make one."""
+    groups = [(m.group(0), m.start()) for m in re.finditer(rf"[{_DIGITISH}]+", run)]
+    numbers: list[PhoneNumber] = []
+    i = 0
+    while i < len(groups):
+        number, used = _longest_number_from(run, groups, i, offset, source)
+        if number is None:
+            i += 1
+            continue
+        numbers.append(number)
+        i += used
+    return numbers
+
+
+def _longest_number_from(
+    run: str, groups: list[tuple[str, int]], i: int, offset: int, source: str
+) -> tuple[PhoneNumber | None, int]:
+    best: tuple[PhoneNumber | None, int] = (None, 0)
+    digits = ""
+    letters = 0
+    for j in range(i, len(groups)):
+        chunk, _ = groups[j]
+        letters += sum(1 for c in chunk if not c.isdigit())
+        digits += chunk.translate(_CONFUSIONS)
+        if len(digits) > 12 or letters > _MAX_LETTERS:
+            break
+        start = groups[i][1]
+        end = groups[j][1] + len(chunk)
+        plus = run[:start].rstrip().endswith("+")
+        national = _national(digits, plus)
+        if national is None or (letters and not _mostly_digits(groups[i : j + 1])):
+            continue
+        kind = classify_number(national)
+        if kind is not None:
+            raw_start = run.rfind("+", 0, start) if plus else start
+            best = (
+                PhoneNumber(
+                    e164="+84" + (national[1:] if national.startswith("0") else national),
+                    national=national,
+                    kind=kind[0],
+                    carrier_hint=kind[1],
+                    start=offset + raw_start,
+                    end=offset + end,
+                    raw=run[raw_start:end],
+                    source=source,
+                ),
+                j - i + 1,
+            )
+    return best
+
+
+def _national(digits: str, plus: bool) -> str | None:
+    if digits.startswith(("1800", "1900")):
+        return digits
+    if digits.startswith("84") and len(digits) in (11, 12) and (plus or len(digits) == 11):
+        return "0" + digits[2:]
+    if plus:
+        return None  # "+" followed by something other than 84
+    table = _table()
+    former = table["hue_former_area_code"]
+    if digits.startswith(former) and len(digits) == len(former) + 7:
+        return str(table["hue_area_code"]) + digits[len(former) :]  # 054 → 0234 (2017)
+    return digits if digits.startswith("0") else None
+
+
+def _mostly_digits(groups: list[tuple[str, int]]) -> bool:
+    """A letter counts as a digit only inside a run that is mostly real digits."""
+    text = "".join(chunk for chunk, _ in groups)
+    digits = sum(c.isdigit() for c in text)
+    return digits >= 7
+
+
+def _valid_elsewhere(national: str) -> bool:
+    try:
+        parsed = phonenumbers.parse(national, "VN")
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(phonenumbers.is_valid_number(parsed))
