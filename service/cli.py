@@ -123,7 +123,12 @@ def geotag(
     )
 
 
-_MATCH_COLOURS = {"inside": "#1b7837", "approximate": "#f1a340", "outside": "#d73027"}
+_MATCH_COLOURS = {
+    "inside": "#1b7837",
+    "approximate": "#f1a340",
+    "named": "#7b3294",
+    "outside": "#d73027",
+}
 
 
 @app.command("map")

@@ -111,7 +111,7 @@ def list_cases(
     category: Annotated[list[str] | None, Query()] = None,
     ward: Annotated[str | None, Query(description="ward code", max_length=16)] = None,
     location_match: Annotated[
-        str | None, Query(pattern="^(inside|approximate|outside|missing)$")
+        str | None, Query(pattern="^(inside|approximate|outside|named|missing)$")
     ] = None,
     near: Annotated[str | None, Query(description="lat,lon", max_length=60)] = None,
     radius_m: Annotated[float, Query(gt=0, le=50_000)] = 500.0,

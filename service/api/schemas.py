@@ -78,7 +78,7 @@ class CaseRead(BaseModel):
     priority: str
     ward: WardRef | None
     location: LatLon | None
-    location_match: Literal["inside", "approximate", "outside", "missing"]
+    location_match: Literal["inside", "approximate", "outside", "named", "missing"]
     distance_to_ward_m: float | None
     owning_unit: str | None
     due_at: datetime

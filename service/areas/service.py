@@ -1,6 +1,8 @@
 """Wards: load boundary files, and tell which ward a point falls in."""
 
+import functools
 import json
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -12,11 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from classifiers.places import PlaceIndex, Unit
 from service.areas.models import Ward
 from service.errors import InvalidBoundaryFile, WardNotFound
-from service.geo import SRID, distance_m, point, within_m
+from service.geo import SRID, as_geography, distance_m, point, within_m
 
-Match = Literal["inside", "approximate", "outside"]
+# "named": no coordinates, but the text names the ward (or a unit merged into it); the
+# point is the ward's own, as precise as the ward is large.
+Match = Literal["inside", "approximate", "outside", "named"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +153,48 @@ def locate_ward(session: Session, *, lat: float, lon: float, tolerance_m: float)
     if near is not None:
         return WardMatch("approximate", near.id, near.code, near.name, round(float(near.d), 1))
     return WardMatch("outside")
+
+
+@dataclass(frozen=True, slots=True)
+class NamedPlace:
+    ward: WardMatch
+    lat: float
+    lon: float
+    radius_m: float  # the ward's size: how far off the point may be
+    said: str
+
+
+def ward_named_in(session: Session, *, text: str) -> NamedPlace | None:
+    """The ward the text names (current or former name, with or without diacritics)."""
+    rows = tuple(
+        (code, name, tuple(former or ()))
+        for code, name, former in session.execute(
+            select(Ward.code, Ward.name, Ward.former_units).order_by(Ward.code)
+        )
+    )
+    found = _place_index(rows).find(text)
+    if found is None:
+        return None
+    row = session.execute(
+        select(
+            Ward.id,
+            func.ST_Y(func.ST_PointOnSurface(Ward.geom)).label("lat"),
+            func.ST_X(func.ST_PointOnSurface(Ward.geom)).label("lon"),
+            func.ST_Area(as_geography(Ward.geom)).label("area"),
+        ).where(Ward.code == found.code)
+    ).one()
+    return NamedPlace(
+        ward=WardMatch("named", row.id, found.code, found.name, None),
+        lat=float(row.lat),
+        lon=float(row.lon),
+        radius_m=round(math.sqrt(float(row.area) / math.pi)),
+        said=found.said,
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _place_index(rows: tuple[tuple[str, str, tuple[str, ...]], ...]) -> PlaceIndex:
+    return PlaceIndex(Unit(code, name, former) for code, name, former in rows)
 
 
 def get_ward_by_code(session: Session, *, code: str) -> Ward:

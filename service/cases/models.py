@@ -21,7 +21,7 @@ STATUSES = (
     "reopened",
 )
 PRIORITIES = ("normal", "urgent")
-LOCATION_MATCHES = ("inside", "approximate", "outside", "missing")
+LOCATION_MATCHES = ("inside", "approximate", "outside", "named", "missing")
 
 
 class Case(Base):

@@ -1,4 +1,6 @@
-"""The processing pipeline: report → locate → geo-tag → case. Later steps plug in as STEPS.
+"""The processing pipeline: report → locate → place from text → geo-tag → case.
+
+Later steps (classify, phones, route, tickets) plug in as STEPS.
 
 Each step is a plain function (session, context, policy) that reads and writes the context;
 `process_report` runs them in order inside the caller's transaction, once per report.
@@ -72,8 +74,26 @@ def locate(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> No
             return
 
 
+def place_from_text(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
+    """No coordinates: a ward or commune named in the text or address (current or former
+    name) locates the report at that ward, flagged `named`, as precise as the ward is big.
+    The address itself stays on the report for the inspector."""
+    if ctx.lat is not None:
+        return
+    text = " \n ".join(t for t in (ctx.report.address_text, ctx.report.text) if t)
+    named = area_service.ward_named_in(session, text=text)
+    if named is None:
+        return
+    ctx.lat, ctx.lon, ctx.ward = named.lat, named.lon, named.ward
+    ctx.location_source = "address"
+    ctx.notes["place_named"] = named.said
+    ctx.report.location = point(lat=named.lat, lon=named.lon)
+    ctx.report.location_source = "address"
+    ctx.report.location_accuracy_m = named.radius_m
+
+
 def geotag(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
-    if ctx.lat is None or ctx.lon is None:
+    if ctx.lat is None or ctx.lon is None or ctx.ward is not None:
         return
     ctx.ward = area_service.locate_ward(
         session, lat=ctx.lat, lon=ctx.lon, tolerance_m=policy.tolerance_m
@@ -109,7 +129,7 @@ def open_or_attach_case(session: Session, ctx: ReportContext, policy: Processing
     ctx.case_id = case.id
 
 
-STEPS: tuple[Step, ...] = (locate, geotag, open_or_attach_case)
+STEPS: tuple[Step, ...] = (locate, place_from_text, geotag, open_or_attach_case)
 
 
 def process_report(

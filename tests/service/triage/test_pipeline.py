@@ -4,9 +4,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.areas.models import Ward
 from service.cases.models import Case, CaseEvent
 from service.demo import jpeg_with_gps
 from service.reports import service as report_service
+from service.reports.models import Report
 from service.reports.service import IncomingPhoto, IncomingReport
 from service.triage import pipeline
 from service.wiring import Runtime
@@ -108,3 +110,37 @@ def test_reports_in_the_same_thread_share_a_case(db_session: Session, runtime: R
     assert reply.id == first.id
     assert other_channel.id != first.id
     assert "van chua sua" in reply.search_text
+
+
+def test_a_ward_named_in_the_text_locates_a_report_without_coordinates(
+    db_session: Session, runtime: Runtime
+) -> None:
+    report_id = accept(db_session, runtime, text="Cáp treo võng thấp ở phường Vỹ Dạ, gần cầu")
+    case = process(db_session, runtime, report_id)
+    assert case.location_match == "named"
+    ward = db_session.get(Ward, case.ward_id)
+    assert ward is not None
+    assert ward.name == "Vỹ Dạ"
+    report = db_session.get(Report, report_id)
+    assert report is not None
+    assert report.location_source == "address"
+    assert report.location_accuracy_m is not None
+    assert report.location_accuracy_m > 300  # as precise as a ward is large
+
+
+def test_a_former_unit_in_the_address_names_its_new_ward(
+    db_session: Session, runtime: Runtime
+) -> None:
+    report_id = accept(
+        db_session, runtime, text="Dây cáp rối", address="thôn 3, xã Hồng Thủy, huyện A Lưới"
+    )
+    case = process(db_session, runtime, report_id)
+    assert case.location_match == "named"
+    assert db_session.get(Ward, case.ward_id).name == "A Lưới 1"  # type: ignore[union-attr]
+
+
+def test_an_ambiguous_or_absent_place_leaves_the_location_missing(
+    db_session: Session, runtime: Runtime
+) -> None:
+    report_id = accept(db_session, runtime, text="cap treo o thuan hoa")  # Hóa or Hòa?
+    assert process(db_session, runtime, report_id).location_match == "missing"
