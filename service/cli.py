@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.areas import service as area_service
-from service.config import Settings, get_settings
+from service.config import PROJECT_ROOT, Settings, get_settings
 from service.errors import ServiceError
 from service.intake import service as intake_service
 from service.outbox import service as outbox_service
@@ -27,7 +27,9 @@ staff_app = typer.Typer(help="Staff API keys", no_args_is_help=True)
 outbox_app = typer.Typer(help="Queued work", no_args_is_help=True)
 seed_app = typer.Typer(help="Demo data", no_args_is_help=True)
 intake_app = typer.Typer(help="What the channels received", no_args_is_help=True)
+model_app = typer.Typer(help="The text classifier", no_args_is_help=True)
 for sub, name in (
+    (model_app, "model"),
     (intake_app, "intake"),
     (db_app, "db"),
     (wards_app, "wards"),
@@ -330,6 +332,64 @@ def intake_show(
         typer.echo(f"wrote {len(data)} bytes to {out}")
     else:
         typer.echo(data.decode("utf-8", errors="replace")[:4000])
+
+
+_CORPUS = PROJECT_ROOT / "classifiers" / "corpus"
+_MODEL = PROJECT_ROOT / ".local" / "models" / "text.joblib"
+
+
+@model_app.command("train")
+def model_train(
+    data: Annotated[Path, typer.Option(help="labelled CSV")] = _CORPUS / "train.csv",
+    out: Annotated[Path, typer.Option(help="artifact to write")] = _MODEL,
+) -> None:
+    """Train the text classifier reproducibly (fixed seed; version and data hash recorded)."""
+    from classifiers import text as text_model
+
+    try:
+        examples = text_model.read_examples(data)
+    except (OSError, ValueError) as exc:
+        _fail(str(exc))
+    with typer.progressbar(length=1, label=f"training on {len(examples)} examples") as bar:
+        model = text_model.train(examples, data_sha256=text_model.sha256_of([data]))
+        bar.update(1)
+    model.save(out)
+    typer.echo(json.dumps({**model.meta, "artifact": str(out)}, ensure_ascii=False))
+
+
+@model_app.command("eval")
+def model_eval(
+    file: Annotated[Path, typer.Argument(help="labelled CSV, e.g. classifiers/corpus/eval.csv")],
+    model_path: Annotated[Path, typer.Option("--model", help="artifact")] = _MODEL,
+) -> None:
+    """Per-class precision / recall / F1 and the confusion matrix, beside the keyword rule."""
+    from classifiers import text as text_model
+
+    try:
+        examples = text_model.read_examples(file)
+        model = text_model.TextModel.load(model_path)
+    except (OSError, ValueError, TypeError) as exc:
+        _fail(f"{exc} (train first: triage model train)")
+    decisions = model.decide_many([e.text for e in examples])
+    truth = [e.category for e in examples]
+    for name, predicted in (
+        (f"model {model.meta.get('version')}", [d.category for d in decisions]),
+        ("keyword rule (baseline)", [text_model.keyword_rule(e.text) for e in examples]),
+    ):
+        scores = text_model.score(truth, predicted)
+        typer.echo(f"{name}: macro-F1 {scores.macro_f1:.3f} on {len(examples)} reports")
+        typer.echo(f"  {'class':8} {'precision':>9} {'recall':>7} {'F1':>6} {'n':>4}")
+        for row in zip(
+            scores.labels, scores.precision, scores.recall, scores.f1, scores.support, strict=True
+        ):
+            typer.echo(f"  {row[0]:8} {row[1]:9.3f} {row[2]:7.3f} {row[3]:6.3f} {row[4]:4d}")
+        typer.echo("  confusion (rows: truth, columns: predicted " + "/".join(scores.labels) + ")")
+        for label, counts in zip(scores.labels, scores.confusion, strict=True):
+            typer.echo(f"  {label:8} " + " ".join(f"{c:4d}" for c in counts))
+    typer.echo(
+        f"subtype right for {text_model.subtype_accuracy(examples, decisions):.1%} "
+        "of the correctly classified cable/ad reports"
+    )
 
 
 @seed_app.command("demo")

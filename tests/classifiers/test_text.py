@@ -1,0 +1,66 @@
+"""The text classifier: reproducible training, the evaluation report, clear input errors.
+(Its scores on the held-out file are printed by `triage model eval`; see the README.)"""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from classifiers import text as text_model
+from classifiers.text import keyword_rule, normalise
+from service.cli import app
+
+CORPUS = Path(__file__).resolve().parents[2] / "classifiers" / "corpus"
+runner = CliRunner()
+
+
+def test_normalisation_sees_both_ways_of_typing() -> None:
+    assert normalise("Cáp rơi, ko ai xử lý") == "cáp rơi, ko ai xử lý | cap roi khong ai xu ly"
+    assert normalise("Thuận Hoá").startswith("thuận hóa")
+
+
+def test_the_keyword_baseline() -> None:
+    assert keyword_rule("Dây cáp quang võng thấp") == "cable"
+    assert keyword_rule("quang cao hut ham cau dan cot dien") == "ad"
+    assert keyword_rule("Ổ gà giữa đường") == "other"
+
+
+def test_the_held_out_file_shares_no_sentence_with_training() -> None:
+    train = {e.text for e in text_model.read_examples(CORPUS / "train.csv")}
+    held_out = text_model.read_examples(CORPUS / "eval.csv")
+    assert len(held_out) >= 60
+    assert not train & {e.text for e in held_out}
+
+
+def test_train_is_reproducible_and_eval_reports_beside_the_baseline(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.joblib", tmp_path / "b.joblib"
+    for out in (first, second):
+        result = runner.invoke(app, ["model", "train", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    a, b = text_model.TextModel.load(first), text_model.TextModel.load(second)
+    probe = ["cáp rớt giữa đường", "dán quảng cáo khoan bê tông", "ổ gà"]
+    assert [d.probabilities for d in a.decide_many(probe)] == [
+        d.probabilities for d in b.decide_many(probe)
+    ]
+    assert a.meta["data_sha256"] == text_model.sha256_of([CORPUS / "train.csv"])
+    report = runner.invoke(app, ["model", "eval", str(CORPUS / "eval.csv"), "--model", str(first)])
+    assert report.exit_code == 0, report.output
+    assert "keyword rule (baseline): macro-F1" in report.stdout
+    assert "confusion" in report.stdout
+    decision = a.decide("Dây cáp internet đứt rơi xuống đường, xe suýt vướng")
+    assert (decision.category, decision.priority) == ("cable", "urgent")
+    assert 0.5 < decision.confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [("text\nx\n", "missing columns category"), ("text,category\nx,potholes\n", "must be one of")],
+)
+def test_bad_training_files_are_refused_clearly(tmp_path: Path, content: str, why: str) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(content, encoding="utf-8")
+    result = runner.invoke(
+        app, ["model", "train", "--data", str(bad), "--out", str(tmp_path / "m")]
+    )
+    assert result.exit_code == 1
+    assert why in result.output
