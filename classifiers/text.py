@@ -5,6 +5,7 @@ diacritics, abbreviations expanded), linear models (scikit-learn), fixed seed.""
 import csv
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +39,13 @@ _ABBREVIATIONS = {
     "cty": "cong ty",
     "tp": "thanh pho",
 }
+
+
+def strip_marks(text: str) -> str:
+    """The text as typed without diacritics (case kept): "Dây cáp" → "Day cap"."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped)
 
 
 def normalise(text: str) -> str:

@@ -2,6 +2,7 @@
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -389,6 +390,13 @@ def model_eval(
     typer.echo(
         f"subtype right for {text_model.subtype_accuracy(examples, decisions):.1%} "
         "of the correctly classified cable/ad reports"
+    )
+    plain = [replace(e, text=text_model.strip_marks(e.text)) for e in examples]
+    plain_decisions = model.decide_many([e.text for e in plain])
+    plain_scores = text_model.score(truth, [d.category for d in plain_decisions])
+    typer.echo(
+        f"the same reports typed without diacritics: macro-F1 {plain_scores.macro_f1:.3f}, "
+        f"subtype right for {text_model.subtype_accuracy(plain, plain_decisions):.1%}"
     )
 
 

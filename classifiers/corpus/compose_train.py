@@ -50,6 +50,8 @@ CABLE = {
         "dây cáp treo chằng chịt rất mất mỹ quan",
         "hàng chục sợi cáp quang rối tung trên trụ",
         "dây thuê bao giăng chằng chịt qua ngõ",
+        "dây điện thoại rối bời trên trụ",
+        "mớ dây điện mạng internet quấn vào nhau",
     ],
     "low_or_sagging": [
         "dây cáp võng thấp ngang đường",
@@ -96,6 +98,9 @@ AD = {
     "other": ["sửa máy giặt tại nhà", "mua phế liệu giá cao", "sửa khóa làm chìa"],
 }
 AD_FRAMES = [
+    "số điện thoại {t} sơn chi chít trên tường {p}",
+    "ai đó xịt sơn {t} lên cột {p}",
+    "giấy dán {t} kèm số liên hệ ở {p}",
     "quảng cáo {t} dán đầy cột điện {p}",
     "giấy rao vặt {t} dán trên tường {p}",
     "có người sơn số điện thoại {t} lên cột {p}",
@@ -173,7 +178,7 @@ def compose(rng: random.Random) -> list[tuple[str, str, str, str]]:
     for _ in range(360):
         text = rng.choice(OTHER).format(p=rng.choice(PLACES))
         text = f"{text}. {rng.choice(PLEAS)}".strip(" .")
-        urgent = "chập" in text or "trung thế" in text
+        urgent = any(w in text for w in ("chập", "trung thế", "22kV", "võng thấp", "đứt"))
         rows.append((roughen(text, rng), "other", "", "urgent" if urgent else "normal"))
     rng.shuffle(rows)
     return rows
