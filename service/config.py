@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     # Hosts whose photo URLs the worker may fetch (".example.org" admits its subdomains).
     photo_url_hosts: CommaList = Field(default_factory=list)
 
+    # The text classifier (`triage model train` writes it); without it cases wait for
+    # manual triage.
+    text_model_path: Path = PROJECT_ROOT / ".local" / "models" / "text.joblib"
+    classify_min_confidence: float = 0.7
+
     due_working_days: int = 7
     local_timezone: str = "Asia/Ho_Chi_Minh"
 

@@ -1,10 +1,13 @@
 """Composition root: builds the engine, sessions, dispatcher and policies from settings."""
 
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from classifiers.text import TextModel
 from service.cases.service import DuePolicy
 from service.celery_app import CeleryDispatcher, configure_celery
 from service.config import Settings
@@ -15,6 +18,8 @@ from service.intake.service import Intake
 from service.reports.blobs import BlobStore
 from service.reports.service import PhotoLimits
 from service.triage.pipeline import ProcessingPolicy
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +39,16 @@ def build_policy(settings: Settings) -> ProcessingPolicy:
     return ProcessingPolicy(
         tolerance_m=settings.geotag_tolerance_m,
         due=DuePolicy(working_days=settings.due_working_days, timezone=settings.local_timezone),
+        classifier=load_text_model(settings.text_model_path),
+        min_confidence=settings.classify_min_confidence,
     )
+
+
+def load_text_model(path: Path) -> TextModel | None:
+    if not path.exists():
+        logger.warning("no text model at %s: new cases go to manual triage", path)
+        return None
+    return TextModel.load(path)
 
 
 def build_runtime(

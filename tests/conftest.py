@@ -100,7 +100,13 @@ def db_session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(env="test", database_url=database_url, media_root=tmp_path / "media")
+    # No text model unless a test asks for one (tests/classifiers trains its own).
+    return Settings(
+        env="test",
+        database_url=database_url,
+        media_root=tmp_path / "media",
+        text_model_path=tmp_path / "no-model.joblib",
+    )
 
 
 @pytest.fixture

@@ -311,8 +311,11 @@ def _bench(bin_: Path, env: dict[str, str], args: list[str]) -> int:
 def cmd_run(_args: list[str]) -> int:
     bin_, pg_bin, env, data = prepare()
     triage = str(bin_ / "triage")
-    for step in (["db", "upgrade"], ["units", "load"], ["wards", "load"], ["seed", "demo"]):
+    for step in (["db", "upgrade"], ["units", "load"], ["wards", "load"]):
         sh(triage, *step, cwd=ROOT, env=env)
+    if not (LOCAL / "models" / "text.joblib").exists():
+        sh(triage, "model", "train", cwd=ROOT, env=env)  # from the corpus in the repo, ~5 s
+    sh(triage, "seed", "demo", cwd=ROOT, env=env)
     host, port = env.get("TRIAGE_HOST", "127.0.0.1"), env.get("TRIAGE_PORT", "8000")
     env.setdefault("TRIAGE_PUBLIC_BASE_URL", f"http://{host}:{port}")
     procs = [

@@ -52,6 +52,10 @@ class _Names:
         return CaseRead(
             id=case.id,
             category=case.category,
+            subtype=case.subtype,
+            category_confidence=case.category_confidence,
+            model_version=case.model_version,
+            manual_triage=case.manual_triage,
             status=case.status,
             priority=case.priority,
             ward=self.wards.get(case.ward_id) if case.ward_id else None,

@@ -74,6 +74,10 @@ class WardRef(BaseModel):
 class CaseRead(BaseModel):
     id: int
     category: str
+    subtype: str | None
+    category_confidence: float | None = Field(description="the classifier's, 0–1")
+    model_version: str | None = Field(description="the model that decided")
+    manual_triage: bool = Field(description="waiting for a person to classify it")
     status: str
     priority: str
     ward: WardRef | None

@@ -45,6 +45,12 @@ class Case(Base):
     category: Mapped[str] = mapped_column(String(20), default="unclassified", index=True)
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     priority: Mapped[str] = mapped_column(String(10), default="normal")
+    # What the classifier decided, and how sure it was; below the threshold (or with no
+    # model) the case waits in the manual triage queue.
+    subtype: Mapped[str | None] = mapped_column(String(30))
+    category_confidence: Mapped[float | None] = mapped_column()
+    model_version: Mapped[str | None] = mapped_column(String(60))
+    manual_triage: Mapped[bool] = mapped_column(default=False, server_default="false", index=True)
     ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"), index=True)
     location: Mapped[Any | None] = mapped_column(Geometry("POINT", srid=SRID, spatial_index=True))
     location_match: Mapped[str] = mapped_column(String(12))

@@ -132,6 +132,39 @@ def _record(
         outbox.add_message(session, task_name=PUBLIC_CHANGE_TASK, kwargs={"event_id": event.id})
 
 
+def apply_classification(
+    session: Session,
+    *,
+    case: Case,
+    category: str,
+    subtype: str | None,
+    priority: str,
+    confidence: float,
+    model_version: str,
+    manual: bool,
+) -> None:
+    """Record the classifier's decision on a case (an event with before and after)."""
+    before = {
+        "category": case.category,
+        "subtype": case.subtype,
+        "priority": case.priority,
+        "manual_triage": case.manual_triage,
+    }
+    case.category, case.subtype, case.priority = category, subtype, priority
+    case.category_confidence, case.model_version = round(confidence, 4), model_version
+    case.manual_triage = manual
+    case.updated_at = datetime.now(UTC)
+    after = {
+        "category": category,
+        "subtype": subtype,
+        "priority": priority,
+        "manual_triage": manual,
+        "confidence": round(confidence, 4),
+        "model_version": model_version,
+    }
+    _record(session, case, action="classified", before=before, after=after)
+
+
 def get_case(session: Session, *, case_id: int, for_update: bool = False) -> Case:
     stmt = select(Case).where(Case.id == case_id)
     stmt = stmt.with_for_update() if for_update else stmt.options(selectinload(Case.events))

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from classifiers.text import TextModel
 from service.areas import service as area_service
 from service.areas.service import WardMatch
 from service.cases import service as case_service
@@ -34,6 +35,8 @@ logger = logging.getLogger(__name__)
 class ProcessingPolicy:
     tolerance_m: float
     due: DuePolicy
+    classifier: TextModel | None = None  # loaded once per worker process
+    min_confidence: float = 0.7
 
 
 @dataclass(slots=True)
@@ -127,9 +130,32 @@ def open_or_attach_case(session: Session, ctx: ReportContext, policy: Processing
         due=policy.due,
     )
     ctx.case_id = case.id
+    ctx.notes["opened"] = True
 
 
-STEPS: tuple[Step, ...] = (locate, place_from_text, geotag, open_or_attach_case)
+def classify(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
+    """A newly opened case gets the text classifier's category, subtype and priority; below
+    the confidence threshold, or with no model, it goes to the manual triage queue."""
+    if not ctx.notes.get("opened") or ctx.case_id is None:
+        return
+    case = case_service.get_case(session, case_id=ctx.case_id, for_update=True)
+    if policy.classifier is None:
+        case.manual_triage = True
+        return
+    decision = policy.classifier.decide(ctx.report.text)
+    case_service.apply_classification(
+        session,
+        case=case,
+        category=decision.category,
+        subtype=decision.subtype,
+        priority=decision.priority,
+        confidence=decision.confidence,
+        model_version=str(policy.classifier.meta.get("version", "unknown")),
+        manual=decision.confidence < policy.min_confidence,
+    )
+
+
+STEPS: tuple[Step, ...] = (locate, place_from_text, geotag, open_or_attach_case, classify)
 
 
 def process_report(

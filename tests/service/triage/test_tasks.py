@@ -60,6 +60,7 @@ def live_settings(live_database_url: str, redis_server: RedisServer, tmp_path: P
         media_root=tmp_path / "media",
         broker_visibility_timeout_s=5,
         outbox_redispatch_after_s=2,
+        text_model_path=tmp_path / "no-model.joblib",
     )
 
 
@@ -93,6 +94,7 @@ def worker_env(live_settings: Settings, **extra: str) -> dict[str, str]:
         "TRIAGE_MEDIA_ROOT": str(live_settings.media_root),
         "TRIAGE_BROKER_VISIBILITY_TIMEOUT_S": "5",
         "TRIAGE_OUTBOX_REDISPATCH_AFTER_S": "4",
+        "TRIAGE_TEXT_MODEL_PATH": str(live_settings.media_root / "no-model.joblib"),
         **extra,
     }
 
