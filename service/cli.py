@@ -400,6 +400,45 @@ def model_eval(
     )
 
 
+@app.command("classify")
+def classify(
+    model_path: Annotated[Path, typer.Option("--model", help="artifact")] = _MODEL,
+) -> None:
+    """Read JSON lines {"text": …} on stdin, write one decision per line on stdout:
+    {"category", "subtype", "priority", "confidence", "operator", "phones"}."""
+    from classifiers.operators import operator_in
+    from classifiers.phones import extract_phones
+    from classifiers.text import TextModel
+
+    try:
+        model = TextModel.load(model_path)
+    except (OSError, TypeError) as exc:
+        _fail(f"{exc} (train first: triage model train)")
+    for n, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+            text = doc["text"]
+            if not isinstance(text, str):
+                raise TypeError("text must be a string")
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            typer.secho(f"line {n}: skipped ({exc})", fg=typer.colors.RED, err=True)
+            continue
+        if doc.get("photos"):
+            typer.secho(f"line {n}: photos are not read yet (OCR: issue #4)", err=True)
+        decision = model.decide(text)
+        out = {
+            "category": decision.category,
+            "subtype": decision.subtype,
+            "priority": decision.priority,
+            "confidence": round(decision.confidence, 4),
+            "operator": operator_in(text) if decision.category == "cable" else None,
+            "phones": [p.e164 for p in extract_phones(text)],
+        }
+        typer.echo(json.dumps(out, ensure_ascii=False))
+
+
 @seed_app.command("demo")
 def seed_demo() -> None:
     """Submit a handful of demo reports (once) and create a demo inspector key."""

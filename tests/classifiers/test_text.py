@@ -1,6 +1,7 @@
 """The text classifier: reproducible training, the evaluation report, clear input errors.
 (Its scores on the held-out file are printed by `triage model eval`; see the README.)"""
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from classifiers import text as text_model
+from classifiers.operators import operator_in
 from classifiers.text import keyword_rule, normalise, strip_marks
 from service.cli import app
 
@@ -49,6 +51,7 @@ def test_train_is_reproducible_and_eval_reports_beside_the_baseline(tmp_path: Pa
     assert "keyword rule (baseline): macro-F1" in report.stdout
     assert "confusion" in report.stdout
     _check_targets(a)
+    _check_classify_command(first)
     decision = a.decide("Dây cáp internet đứt rơi xuống đường, xe suýt vướng")
     assert (decision.category, decision.priority) == ("cable", "urgent")
     assert 0.5 < decision.confidence <= 1.0
@@ -80,3 +83,35 @@ def _check_targets(model: text_model.TextModel) -> None:
         assert macro_f1 >= 0.95
         assert macro_f1 >= baseline + 0.05
         assert text_model.subtype_accuracy(examples, decisions) >= 0.85
+
+
+def _check_classify_command(model: Path) -> None:
+    lines = (
+        '{"text": "Cáp Viettel đứt rơi xuống đường Lê Lợi"}\n'
+        "not json\n"
+        '{"text": "Quảng cáo hút hầm cầu 0905.123.456 dán cột điện"}\n'
+    )
+    result = runner.invoke(app, ["classify", "--model", str(model)], input=lines)
+    assert result.exit_code == 0, result.output
+    cable, ad = (json.loads(line) for line in result.stdout.splitlines())
+    assert (cable["category"], cable["operator"], cable["priority"]) == (
+        "cable",
+        "viettel",
+        "urgent",
+    )
+    assert (ad["category"], ad["subtype"], ad["phones"]) == ("ad", "septic", ["+84905123456"])
+    assert "line 2: skipped" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "operator"),
+    [
+        ("cáp quang VNPT võng thấp", "vnpt"),
+        ("day cap fpt roi", "fpt-telecom"),
+        ("Cáp truyền hình VTVcab rối", "vtvcab"),
+        ("cáp SCTV và cáp Viettel chằng chịt", None),  # two operators: unknown
+        ("dây cáp rối trên cột", None),
+    ],
+)
+def test_operator_named_in_text(text: str, operator: str | None) -> None:
+    assert operator_in(text) == operator
