@@ -1,5 +1,6 @@
 """`triage`: every operator-facing command."""
 
+import hashlib
 import json
 import sys
 from dataclasses import replace
@@ -343,6 +344,9 @@ _MODEL = PROJECT_ROOT / ".local" / "models" / "text.joblib"
 def model_train(
     data: Annotated[Path, typer.Option(help="labelled CSV")] = _CORPUS / "train.csv",
     out: Annotated[Path, typer.Option(help="artifact to write")] = _MODEL,
+    with_corrections: Annotated[
+        bool, typer.Option("--with-corrections", help="add inspectors' relabels from the database")
+    ] = False,
 ) -> None:
     """Train the text classifier reproducibly (fixed seed; version and data hash recorded)."""
     from classifiers import text as text_model
@@ -351,11 +355,25 @@ def model_train(
         examples = text_model.read_examples(data)
     except (OSError, ValueError) as exc:
         _fail(str(exc))
+    digest = text_model.sha256_of([data])
+    if with_corrections:
+        from service.cases import service as case_service
+
+        with _session(get_settings()) as session:
+            fixes = case_service.corrections(session)
+        examples += [text_model.Example(c.text, c.category, c.subtype, c.priority) for c in fixes]
+        extra = json.dumps([list(_fields_of(c)) for c in fixes], ensure_ascii=False).encode()
+        digest = hashlib.sha256(digest.encode() + extra).hexdigest()
+        typer.echo(f"{len(fixes)} correction(s) from inspectors added")
     with typer.progressbar(length=1, label=f"training on {len(examples)} examples") as bar:
-        model = text_model.train(examples, data_sha256=text_model.sha256_of([data]))
+        model = text_model.train(examples, data_sha256=digest)
         bar.update(1)
     model.save(out)
     typer.echo(json.dumps({**model.meta, "artifact": str(out)}, ensure_ascii=False))
+
+
+def _fields_of(c: object) -> tuple[str, ...]:
+    return tuple(str(getattr(c, f)) for f in ("text", "category", "subtype", "priority"))
 
 
 @model_app.command("eval")

@@ -46,7 +46,7 @@ def build_policy(settings: Settings) -> ProcessingPolicy:
 
 def load_text_model(path: Path) -> TextModel | None:
     if not path.exists():
-        logger.warning("no text model at %s: new cases go to manual triage", path)
+        logger.info("no text model at %s: new cases go to manual triage", path)
         return None
     return TextModel.load(path)
 

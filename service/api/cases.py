@@ -13,6 +13,7 @@ from service.api.schemas import (
     CaseEventRead,
     CasePage,
     CaseRead,
+    ClassificationRequest,
     LatLon,
     PhotoRead,
     ReportRead,
@@ -198,6 +199,27 @@ def transition_case(
 ) -> CaseDetail:
     case_service.apply_transition(
         session, case_id=case_id, target=body.to, actor=staff.name, note=body.note
+    )
+    session.expire_all()
+    return _detail(session, case_service.get_case(session, case_id=case_id))
+
+
+@router.post(
+    "/cases/{case_id}/classification",
+    response_model=CaseDetail,
+    summary="An inspector sets the category, subtype and priority (kept for retraining)",
+)
+def relabel_case(
+    case_id: int, body: ClassificationRequest, session: SessionDep, staff: InspectorDep
+) -> CaseDetail:
+    case_service.relabel(
+        session,
+        case_id=case_id,
+        category=body.category,
+        subtype=body.subtype,
+        priority=body.priority,
+        actor=staff.name,
+        note=body.note,
     )
     session.expire_all()
     return _detail(session, case_service.get_case(session, case_id=case_id))

@@ -146,6 +146,19 @@ class TransitionRequest(_Strict):
     note: str | None = Field(None, max_length=2000)
 
 
+class ClassificationRequest(_Strict):
+    category: Literal["cable", "ad", "other"]
+    subtype: str | None = Field(
+        None,
+        max_length=30,
+        description="cable: tangled, low_or_sagging, fallen_or_broken, "
+        "pole_or_box, abandoned; ad: drilling, septic, loans, moving, tutoring, jobs, "
+        "real_estate, other; none for other",
+    )
+    priority: Literal["normal", "urgent"] = "normal"
+    note: str | None = Field(None, max_length=2000)
+
+
 class TimelineEntry(BaseModel):
     at: datetime
     status: str

@@ -10,6 +10,11 @@ from service.db import Base
 from service.geo import SRID
 
 CATEGORIES = ("unclassified", "cable", "ad", "other")
+SUBTYPES: dict[str, tuple[str, ...]] = {
+    "cable": ("tangled", "low_or_sagging", "fallen_or_broken", "pole_or_box", "abandoned"),
+    "ad": ("drilling", "septic", "loans", "moving", "tutoring", "jobs", "real_estate", "other"),
+    "other": (),
+}
 STATUSES = (
     "new",
     "triaged",

@@ -5,13 +5,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, selectinload
 
 from service.areas.service import WardMatch
 from service.cases import workflow
 from service.cases.deadlines import add_working_days
-from service.cases.models import Case, CaseEvent
-from service.errors import CaseNotFound
+from service.cases.models import SUBTYPES, Case, CaseEvent
+from service.errors import CaseNotFound, InvalidRequest
 from service.outbox import service as outbox
 from service.reports.models import Report
 from service.textnorm import fold
@@ -163,6 +164,73 @@ def apply_classification(
         "model_version": model_version,
     }
     _record(session, case, action="classified", before=before, after=after)
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    text: str
+    category: str
+    subtype: str
+    priority: str
+
+
+def relabel(
+    session: Session,
+    *,
+    case_id: int,
+    category: str,
+    subtype: str | None,
+    priority: str,
+    actor: str,
+    note: str | None,
+) -> Case:
+    """An inspector's classification: it replaces the model's, leaves the manual triage
+    queue, and is kept (event `relabelled`) for `triage model train --with-corrections`."""
+    allowed = SUBTYPES.get(category)
+    if (
+        allowed is None
+        or (subtype is not None and subtype not in allowed)
+        or (subtype is None and allowed)
+    ):
+        raise InvalidRequest(
+            f"Subtype {subtype!r} does not belong to category {category!r}.",
+            errors=[{"pointer": "#/subtype", "detail": f"one of {', '.join(allowed or ())}"}],
+        )
+    case = get_case(session, case_id=case_id, for_update=True)
+    before = {"category": case.category, "subtype": case.subtype, "priority": case.priority}
+    case.category, case.subtype, case.priority = category, subtype, priority
+    case.manual_triage = False
+    case.updated_at = datetime.now(UTC)
+    after = {"category": category, "subtype": subtype, "priority": priority}
+    _record(session, case, action="relabelled", actor=actor, note=note, before=before, after=after)
+    return case
+
+
+def corrections(session: Session) -> list[Correction]:
+    """Each relabelled case's latest label with the text of its first report."""
+    latest = (
+        select(CaseEvent.case_id, CaseEvent.after)
+        .where(CaseEvent.action == "relabelled")
+        .order_by(CaseEvent.case_id, CaseEvent.id.desc())
+        .ext(distinct_on(CaseEvent.case_id))
+        .subquery()
+    )
+    first_text = (
+        select(Report.case_id, Report.text)
+        .where(Report.case_id.is_not(None))
+        .order_by(Report.case_id, Report.id)
+        .ext(distinct_on(Report.case_id))
+        .subquery()
+    )
+    rows = session.execute(
+        select(first_text.c.text, latest.c.after).join(
+            latest, latest.c.case_id == first_text.c.case_id
+        )
+    ).all()
+    return [
+        Correction(text, a["category"], a.get("subtype") or "", a.get("priority") or "normal")
+        for text, a in rows
+    ]
 
 
 def get_case(session: Session, *, case_id: int, for_update: bool = False) -> Case:

@@ -162,3 +162,51 @@ def test_intake_retry_replays_a_failed_input_once_the_parser_is_fixed(runtime: R
             conn.execute(text("DELETE FROM raw_inputs WHERE channel = 'email'"))
             conn.execute(text("DELETE FROM outbox_messages"))
             conn.execute(text("DELETE FROM reports WHERE channel = 'email'"))
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_model_train_with_corrections_learns_from_inspectors(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    from service.cases import service as case_service
+    from service.reports.service import IncomingReport
+    from service.triage import pipeline
+
+    with runtime.session_factory.begin() as session:
+        accepted = pipeline.accept_report(
+            session,
+            incoming=IncomingReport(
+                channel="cli-test",
+                text="dây điện thoại rủ ngang ngõ",
+                raw_body=b"{}",
+                raw_content_type="application/json",
+                payload={},
+            ),
+            blobs=runtime.blobs,
+            limits=runtime.photo_limits,
+        )
+        case_id = pipeline.process_report(
+            session, report_id=accepted.report_id, policy=runtime.policy
+        ).case_id
+        assert case_id is not None
+        case_service.relabel(
+            session,
+            case_id=case_id,
+            category="cable",
+            subtype="low_or_sagging",
+            priority="urgent",
+            actor="inspector",
+            note=None,
+        )
+    try:
+        out = tmp_path / "m.joblib"
+        result = runner.invoke(app, ["model", "train", "--with-corrections", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert "1 correction(s) from inspectors added" in result.stdout
+        meta = json.loads(result.stdout.splitlines()[-1])
+        assert meta["n"] == 1021
+    finally:
+        with runtime.engine.begin() as conn:
+            conn.execute(text("DELETE FROM outbox_messages"))
+            conn.execute(text("DELETE FROM reports WHERE channel = 'cli-test'"))
+            conn.execute(text("DELETE FROM cases WHERE id = :id"), {"id": case_id})

@@ -202,3 +202,33 @@ def test_transition_to_an_unknown_status_is_a_422(
 def test_odd_date_filters_are_refused_or_answered_never_500(client: TestClient, query: str) -> None:
     r = client.get(f"/api/v1/cases?{query}", headers=ADMIN)
     assert r.status_code in (200, 422), r.text
+
+
+def test_an_inspector_relabels_a_case_and_the_label_is_kept_for_training(
+    client: TestClient, runtime: Runtime, db_session: Session
+) -> None:
+    case_id = submit(client, runtime, db_session, text="Dây điện nhà mạng rủ thấp")
+    assert client.get(f"/api/v1/cases/{case_id}", headers=ADMIN).json()["manual_triage"]
+    url = f"/api/v1/cases/{case_id}/classification"
+    body = {"category": "cable", "subtype": "low_or_sagging", "priority": "urgent", "note": "VNPT"}
+    r = client.post(url, json=body, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    detail = r.json()
+    assert (detail["category"], detail["subtype"], detail["priority"]) == (
+        "cable",
+        "low_or_sagging",
+        "urgent",
+    )
+    assert detail["manual_triage"] is False
+    event = detail["events"][-1]
+    assert (event["action"], event["before"]["category"]) == ("relabelled", "unclassified")
+    from service.cases import service as case_service
+
+    fixes = case_service.corrections(db_session)
+    assert [(f.text, f.category, f.subtype) for f in fixes] == [
+        ("Dây điện nhà mạng rủ thấp", "cable", "low_or_sagging")
+    ]
+    bad = client.post(url, json={**body, "subtype": "septic"}, headers=ADMIN)
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["pointer"] == "#/subtype"
+    assert client.post(url, json=body).status_code == 401
