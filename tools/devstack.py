@@ -252,13 +252,18 @@ def prepare() -> tuple[Path, Path, dict[str, str], Path | None]:
 
 
 def with_stack(body: Callable[[Path, dict[str, str], list[str]], int], args: list[str]) -> int:
-    """Prepare everything, run the body, then stop the PostgreSQL this call started."""
+    """Prepare everything, run the body, then stop the PostgreSQL this call started (and
+    remove it if this call created it outside the checkout: nothing is left in /var/tmp)."""
+    home = _pg_home()
+    created_outside = not home.exists() and not home.is_relative_to(ROOT)
     bin_, pg_bin, env, data = prepare()
     try:
         return body(bin_, env, args)
     finally:
         if data is not None:
             stop_cluster(pg_bin, data)
+            if created_outside:
+                shutil.rmtree(home, ignore_errors=True)
 
 
 def cmd_test(args: list[str]) -> int:
