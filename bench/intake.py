@@ -140,7 +140,12 @@ def _median(rows: list[dict[str, float]]) -> dict[str, float]:
 def burst(url: str, engine_url: str, args: argparse.Namespace) -> None:
     engine = create_engine(engine_url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE reports, photos, cases, case_events, outbox_messages"))
+        conn.execute(
+            text(
+                "TRUNCATE raw_inputs, report_phones, reports, photos, cases, case_events, "
+                "outbox_messages"
+            )
+        )
     start = time.perf_counter()
     posted, _ = asyncio.run(drive(url, total=args.burst, connections=args.connections))
 

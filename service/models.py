@@ -5,7 +5,7 @@ from service.cases.models import Case, CaseEvent
 from service.db import Base
 from service.intake.models import RawInput
 from service.outbox.models import OutboxMessage
-from service.reports.models import Photo, Report
+from service.reports.models import Photo, Report, ReportPhone
 from service.staff.models import ApiKey
 from service.units.models import Unit
 
@@ -18,6 +18,7 @@ __all__ = [
     "Photo",
     "RawInput",
     "Report",
+    "ReportPhone",
     "Unit",
     "Ward",
 ]

@@ -15,6 +15,7 @@ from service.api.schemas import (
     CaseRead,
     ClassificationRequest,
     LatLon,
+    PhoneRead,
     PhotoRead,
     ReportRead,
     TransitionRequest,
@@ -57,6 +58,7 @@ class _Names:
             category_confidence=case.category_confidence,
             model_version=case.model_version,
             manual_triage=case.manual_triage,
+            operator=case.operator_slug,
             status=case.status,
             priority=case.priority,
             ward=self.wards.get(case.ward_id) if case.ward_id else None,
@@ -177,7 +179,13 @@ def _detail(session: SessionDep, case: Case) -> CaseDetail:
     base = _Names(session).case(case)
     reports = case_service.list_case_reports(session, case_id=case.id)
     events = [CaseEventRead.model_validate(e, from_attributes=True) for e in case.events]
-    return CaseDetail(**base.model_dump(), reports=[_report(r) for r in reports], events=events)
+    phones = report_service.phones_of(session, report_ids=[r.id for r in reports])
+    return CaseDetail(
+        **base.model_dump(),
+        reports=[_report(r) for r in reports],
+        events=events,
+        phones=[PhoneRead.model_validate(p, from_attributes=True) for p in phones],
+    )
 
 
 @router.get(

@@ -78,6 +78,7 @@ class CaseRead(BaseModel):
     category_confidence: float | None = Field(description="the classifier's, 0–1")
     model_version: str | None = Field(description="the model that decided")
     manual_triage: bool = Field(description="waiting for a person to classify it")
+    operator: str | None = Field(description="the cable's operator named in the reports")
     status: str
     priority: str
     ward: WardRef | None
@@ -134,9 +135,21 @@ class CaseEventRead(BaseModel):
     note: str | None
 
 
+class PhoneRead(BaseModel):
+    e164: str
+    kind: str = Field(description="mobile, landline, toll_free or premium_rate")
+    carrier_hint: str | None = Field(description="by prefix; numbers can be ported")
+    report_id: int
+    source: str = Field(description="where it was read: text, address, photo:N/box:M")
+    raw: str = Field(description="as written")
+    span_start: int
+    span_end: int
+
+
 class CaseDetail(CaseRead):
     reports: list[ReportRead]
     events: list[CaseEventRead]
+    phones: list[PhoneRead] = Field(description="numbers read from an ad's reports")
 
 
 class TransitionRequest(_Strict):

@@ -56,6 +56,8 @@ class Case(Base):
     category_confidence: Mapped[float | None] = mapped_column()
     model_version: Mapped[str | None] = mapped_column(String(60))
     manual_triage: Mapped[bool] = mapped_column(default=False, server_default="false", index=True)
+    # The cable's operator named in the reports (a unit slug); None when unknown.
+    operator_slug: Mapped[str | None] = mapped_column(String(64))
     ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"), index=True)
     location: Mapped[Any | None] = mapped_column(Geometry("POINT", srid=SRID, spatial_index=True))
     location_match: Mapped[str] = mapped_column(String(12))

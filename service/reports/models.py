@@ -94,3 +94,23 @@ class Photo(Base):
     exif_taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     report: Mapped[Report] = relationship(back_populates="photos")
+
+
+class ReportPhone(Base):
+    """A phone number read from a report (its text, or later a photo), with where it was
+    found, so an inspector can check it. Only ever a number of the exact Vietnamese shape."""
+
+    __tablename__ = "report_phones"
+    __table_args__ = (
+        UniqueConstraint("report_id", "e164", "source", name="uq_report_phones_report_number"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    e164: Mapped[str] = mapped_column(String(16), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    carrier_hint: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(60))  # "text", "address", "photo:1/box:3"
+    span_start: Mapped[int] = mapped_column(Integer)
+    span_end: Mapped[int] = mapped_column(Integer)
+    raw: Mapped[str] = mapped_column(String(100))

@@ -13,12 +13,13 @@ from sqlalchemy import Connection, Select, Table, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
+from classifiers.phones import PhoneNumber
 from service.errors import InvalidPhoto, ReportNotFound, TrackingCodeNotFound
 from service.geo import point
 from service.inputs import without_nul
 from service.outbox import service as outbox
 from service.reports.blobs import BlobStore
-from service.reports.models import Photo, Report
+from service.reports.models import Photo, Report, ReportPhone
 from service.reports.photos import PhotoInfo, PhotoRejected, inspect_photo
 
 logger = logging.getLogger(__name__)
@@ -266,6 +267,37 @@ def _insert_photos(
             }
         )
     conn.execute(insert(cast(Table, Photo.__table__)), rows)
+
+
+def record_phones(db: Session, *, report_id: int, phones: list[PhoneNumber]) -> int:
+    """Store numbers read from a report (idempotent per report, number and source)."""
+    if not phones:
+        return 0
+    rows = [
+        {
+            "report_id": report_id,
+            "e164": p.e164,
+            "kind": p.kind,
+            "carrier_hint": p.carrier_hint,
+            "source": p.source[:60],
+            "span_start": p.start,
+            "span_end": p.end,
+            "raw": p.raw[:100],
+        }
+        for p in phones
+    ]
+    stmt = insert(cast(Table, ReportPhone.__table__)).on_conflict_do_nothing()
+    return int(db.execute(stmt, rows).rowcount)  # type: ignore[attr-defined]
+
+
+def phones_of(session: Session, *, report_ids: list[int]) -> list[ReportPhone]:
+    return list(
+        session.scalars(
+            select(ReportPhone)
+            .where(ReportPhone.report_id.in_(report_ids))
+            .order_by(ReportPhone.report_id, ReportPhone.id)
+        )
+    )
 
 
 def raw_body(report: Report, blobs: BlobStore) -> bytes:

@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from classifiers.operators import operator_in
+from classifiers.phones import extract_phones
 from classifiers.text import TextModel
 from service.areas import service as area_service
 from service.areas.service import WardMatch
@@ -155,7 +157,32 @@ def classify(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> 
     )
 
 
-STEPS: tuple[Step, ...] = (locate, place_from_text, geotag, open_or_attach_case, classify)
+def read_evidence(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
+    """An ad case keeps the phone numbers its report carries (with where they were found);
+    a cable case the operator its report names. The reporter's own contact is never read:
+    it is in separate fields."""
+    if ctx.case_id is None:
+        return
+    case = case_service.get_case(session, case_id=ctx.case_id, for_update=True)
+    report = ctx.report
+    if case.category == "ad":
+        phones = extract_phones(report.text, source="text")
+        if report.address_text:
+            phones += extract_phones(report.address_text, source="address")
+        report_service.record_phones(session, report_id=report.id, phones=phones)
+        ctx.notes["phones"] = [p.e164 for p in phones]
+    elif case.category == "cable" and case.operator_slug is None:
+        case.operator_slug = operator_in(report.text)
+
+
+STEPS: tuple[Step, ...] = (
+    locate,
+    place_from_text,
+    geotag,
+    open_or_attach_case,
+    classify,
+    read_evidence,
+)
 
 
 def process_report(

@@ -9,7 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from classifiers import text as text_model
+from service.cases import service as case_service
 from service.cases.models import Case, CaseEvent
+from service.reports import service as report_service
 from service.reports.service import IncomingReport
 from service.triage import pipeline
 from service.wiring import Runtime, load_text_model
@@ -66,3 +68,26 @@ def test_unsure_decisions_and_a_missing_model_go_to_manual_triage(
     without = replace(runtime.policy, classifier=None)
     case = _case(db_session, runtime, without, "cáp treo")
     assert (case.category, case.manual_triage) == ("unclassified", True)
+
+
+def test_an_ad_case_keeps_its_numbers_and_a_cable_case_its_operator(
+    db_session: Session, runtime: Runtime, model_path: Path
+) -> None:
+    policy = replace(runtime.policy, classifier=load_text_model(model_path))
+    ad = _case(
+        db_session,
+        runtime,
+        policy,
+        "Quảng cáo hút hầm cầu dán đầy cột điện, số 0905.123.456 và 09.14.22.23.33, "
+        "dán ngày 12/03/2024 giá 1.500.000đ",
+    )
+    assert ad.category == "ad"
+    report_ids = [r.id for r in case_service.list_case_reports(db_session, case_id=ad.id)]
+    phones = report_service.phones_of(db_session, report_ids=report_ids)
+    assert [(p.e164, p.carrier_hint, p.source) for p in phones] == [
+        ("+84905123456", "MobiFone", "text"),
+        ("+84914222333", "VinaPhone", "text"),
+    ]
+    assert phones[0].raw == "0905.123.456"
+    cable = _case(db_session, runtime, policy, "Cáp quang VNPT đứt rơi xuống đường")
+    assert (cable.category, cable.operator_slug) == ("cable", "vnpt")

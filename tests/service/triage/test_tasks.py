@@ -49,7 +49,10 @@ def live_settings(live_database_url: str, redis_server: RedisServer, tmp_path: P
     engine = create_engine(live_database_url)
     with engine.begin() as conn:
         conn.execute(
-            text("TRUNCATE raw_inputs, reports, photos, cases, case_events, outbox_messages")
+            text(
+                "TRUNCATE raw_inputs, report_phones, reports, photos, cases, case_events, "
+                "outbox_messages"
+            )
         )
     engine.dispose()
     redis.Redis.from_url(redis_server.url).flushall()
