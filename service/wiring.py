@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from classifiers.text import TextModel
+from classifiers.text import LazyTextModel
 from service.cases.service import DuePolicy
 from service.celery_app import CeleryDispatcher, configure_celery
 from service.config import Settings
@@ -44,11 +44,12 @@ def build_policy(settings: Settings) -> ProcessingPolicy:
     )
 
 
-def load_text_model(path: Path) -> TextModel | None:
+def load_text_model(path: Path) -> LazyTextModel | None:
+    """The model at `path`, read on first use (once per process); None if there is none."""
     if not path.exists():
         logger.info("no text model at %s: new cases go to manual triage", path)
         return None
-    return TextModel.load(path)
+    return LazyTextModel(path)
 
 
 def build_runtime(

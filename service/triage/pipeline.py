@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from classifiers.operators import operator_in
 from classifiers.phones import extract_phones
-from classifiers.text import TextModel
+from classifiers.text import Classifier
 from service.areas import service as area_service
 from service.areas.service import WardMatch
 from service.cases import service as case_service
@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 class ProcessingPolicy:
     tolerance_m: float
     due: DuePolicy
-    classifier: TextModel | None = None  # loaded once per worker process
+    classifier: Classifier | None = None  # loaded on first use, once per worker process
     min_confidence: float = 0.7
 
 
