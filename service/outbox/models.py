@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, Text, func
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,6 +17,20 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox_messages"
+    __table_args__ = (
+        # The relay's queue: only unfinished live messages are indexed, so the index stays
+        # small and a finished message leaves it.
+        Index(
+            "ix_outbox_messages_unfinished",
+            "id",
+            postgresql_where=text("completed_at IS NULL AND dead_at IS NULL"),
+        ),
+        Index(
+            "ix_outbox_messages_dead",
+            "id",
+            postgresql_where=text("dead_at IS NOT NULL AND completed_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     task_name: Mapped[str] = mapped_column(String(100))
@@ -24,9 +38,9 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     dispatch_count: Mapped[int] = mapped_column(Integer, default=0)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
     # Set when the task gave up after its last retry: the relay leaves it alone until an
     # admin replays it (`triage outbox replay`).
-    dead_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    dead_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     replay_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
