@@ -13,15 +13,24 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import joblib
+import numpy as np
+from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from classifiers.fusion import WeightedProduct, train_fusion
+from classifiers.fusion import features as fusion_features
+from classifiers.photo import CATEGORY_OF_SCENE, PhotoModel, train_photo_model
+from classifiers.photo import FEATURES as PHOTO_FEATURES
 from classifiers.textnorm import canonical_tones, fold, nfc
 
 SEED = 20261122
+# A photo at least this sure of another category than the decision's disputes it.
+DISPUTE_AT = 0.8
 CATEGORIES = ("cable", "ad", "other")
 # Teen-code and abbreviations, on folded words.
 _ABBREVIATIONS = {
@@ -72,17 +81,87 @@ class Decision:
     subtype_confidence: float | None
     priority: str
     probabilities: dict[str, float]
+    # With photos: what the text alone said, what the photos said (per category, and each
+    # photo's scene probabilities: telecom_cable / power_line / ad / other_scene).
+    text_probabilities: dict[str, float] | None = None
+    photo_probabilities: dict[str, float] | None = None
+    photo_scenes: tuple[dict[str, float], ...] = ()
+
+    @property
+    def disputed(self) -> bool:
+        """The photos clearly show another category than the one decided (say, power lines
+        on a report the text calls a telecom cable): a person should look."""
+        photo = self.photo_probabilities
+        if not photo:
+            return False
+        shown = max(photo, key=photo.__getitem__)
+        return shown != self.category and photo[shown] >= DISPUTE_AT
+
+    def evidence(self) -> dict[str, Any]:
+        """What the decision rests on, for the case's audit trail."""
+        out: dict[str, Any] = {"probabilities": _rounded(self.probabilities)}
+        if self.photo_probabilities is not None:
+            out["text"] = _rounded(self.text_probabilities or {})
+            out["photos"] = _rounded(self.photo_probabilities)
+            out["photo_scenes"] = [_rounded(s) for s in self.photo_scenes]
+            out["disputed"] = self.disputed
+        return out
+
+
+def _rounded(probs: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 4) for k, v in probs.items()}
 
 
 @dataclass
 class TextModel:
+    """The text models and, when trained with photo features, the photo model and the
+    stacker that joins them (one artifact, one version)."""
+
     category: Pipeline
     subtypes: dict[str, Pipeline]
     priority: Pipeline
     meta: dict[str, Any] = field(default_factory=dict)
+    photo: PhotoModel | None = None
+    fusion: WeightedProduct | None = None
 
     def decide(self, text: str) -> Decision:
         return self.decide_many([text])[0]
+
+    def decide_with_photos(self, text: str, photos: Sequence[dict[str, float]]) -> Decision:
+        """The text's decision joined with the photos' (their features, see
+        classifiers.photo.measure). Without photos, or a model trained without them, the
+        text decides alone."""
+        by_text = self.decide(text)
+        photo_model, fusion = getattr(self, "photo", None), getattr(self, "fusion", None)
+        if not photos or photo_model is None or fusion is None:
+            return by_text
+        verdicts = photo_model.judge_many(photos)
+        photo_probs = {
+            c: sum(v.categories[c] for v in verdicts) / len(verdicts) for c in CATEGORIES
+        }
+        row = fusion.predict_proba([fusion_features(by_text.probabilities, photo_probs)])[0]
+        probabilities = {str(c): float(p) for c, p in zip(fusion.classes_, row, strict=True)}
+        category = max(probabilities, key=lambda c: probabilities[c])
+        subtype, sub_conf = self._subtype(category, normalise(text))
+        return Decision(
+            category=category,
+            confidence=probabilities[category],
+            subtype=subtype,
+            subtype_confidence=sub_conf,
+            priority=by_text.priority,
+            probabilities=probabilities,
+            text_probabilities=by_text.probabilities,
+            photo_probabilities=photo_probs,
+            photo_scenes=tuple(v.scenes for v in verdicts),
+        )
+
+    def _subtype(self, category: str, norm: str) -> tuple[str | None, float | None]:
+        if category not in self.subtypes:
+            return None, None
+        sub = self.subtypes[category]
+        sub_probs = sub.predict_proba([norm])[0]
+        j = int(sub_probs.argmax())
+        return str(sub.classes_[j]), float(sub_probs[j])
 
     def decide_many(self, texts: Sequence[str]) -> list[Decision]:
         norm = [normalise(t) for t in texts]
@@ -93,12 +172,7 @@ class TextModel:
         for i, row in enumerate(probs):
             best = int(row.argmax())
             category = classes[best]
-            subtype = sub_conf = None
-            if category in self.subtypes:
-                sub = self.subtypes[category]
-                sub_probs = sub.predict_proba([norm[i]])[0]
-                j = int(sub_probs.argmax())
-                subtype, sub_conf = str(sub.classes_[j]), float(sub_probs[j])
+            subtype, sub_conf = self._subtype(category, norm[i])
             out.append(
                 Decision(
                     category=category,
@@ -129,6 +203,8 @@ class Classifier(Protocol):
 
     def decide(self, text: str) -> Decision: ...
 
+    def decide_with_photos(self, text: str, photos: Sequence[dict[str, float]]) -> Decision: ...
+
 
 class LazyTextModel:
     """A saved model read from disk on its first use, then kept: processes that never
@@ -149,6 +225,9 @@ class LazyTextModel:
 
     def decide(self, text: str) -> Decision:
         return self._get().decide(text)
+
+    def decide_with_photos(self, text: str, photos: Sequence[dict[str, float]]) -> Decision:
+        return self._get().decide_with_photos(text, photos)
 
 
 def read_examples(path: Path) -> list[Example]:
@@ -204,7 +283,14 @@ def _calibrated(c: float = 4.0) -> Pipeline:
     )
 
 
-def train(examples: Sequence[Example], *, data_sha256: str) -> TextModel:
+def train(
+    examples: Sequence[Example],
+    *,
+    data_sha256: str,
+    photos: tuple[Sequence[dict[str, float]], Sequence[str]] | None = None,
+) -> TextModel:
+    """The text models; with `photos` (features and scene labels), also the photo model and
+    the stacker that joins text and photo evidence."""
     norm = [normalise(e.text) for e in examples]
     category = _calibrated().fit(norm, [e.category for e in examples])
     subtypes = {}
@@ -224,8 +310,52 @@ def train(examples: Sequence[Example], *, data_sha256: str) -> TextModel:
         ]
     ).fit(norm, [e.priority for e in examples])
     version = f"text-{datetime.now(UTC):%Y%m%d}-{data_sha256[:8]}"
-    meta = {"version": version, "data_sha256": data_sha256, "seed": SEED, "n": len(examples)}
-    return TextModel(category, subtypes, priority, meta)
+    meta: dict[str, Any] = {
+        "version": version,
+        "data_sha256": data_sha256,
+        "seed": SEED,
+        "n": len(examples),
+    }
+    photo_model = fusion = None
+    if photos is not None:
+        photo_model, fusion = _train_photo_side(norm, examples, *photos)
+        meta["photos_n"] = len(photos[0])
+        version = f"{version}+photo"
+        meta["version"] = version
+    return TextModel(category, subtypes, priority, meta, photo_model, fusion)
+
+
+def _train_photo_side(
+    norm: Sequence[str],
+    examples: Sequence[Example],
+    rows: Sequence[dict[str, float]],
+    scenes: Sequence[str],
+) -> tuple[PhotoModel, WeightedProduct]:
+    """The photo model, and the stacker trained on out-of-fold probabilities of both."""
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=SEED)
+    labels = [e.category for e in examples]
+    text_oof = cross_val_predict(
+        _calibrated(), list(norm), labels, cv=folds, method="predict_proba"
+    )
+    text_classes = sorted(set(labels))
+    text_probs = [dict(zip(text_classes, map(float, r), strict=True)) for r in text_oof]
+    photo_model = train_photo_model(rows, scenes)
+    photo_oof = cross_val_predict(
+        clone(photo_model.pipeline),
+        np.array([[r.get(n, 0.0) for n in PHOTO_FEATURES] for r in rows]),
+        list(scenes),
+        cv=StratifiedKFold(n_splits=3, shuffle=True, random_state=SEED),
+        method="predict_proba",
+    )
+    scene_classes = sorted(set(scenes))
+    by_scene: dict[str, list[dict[str, float]]] = {}
+    for scene, r in zip(scenes, photo_oof, strict=True):
+        folded = {"cable": 0.0, "ad": 0.0, "other": 0.0}
+        for s, p in zip(scene_classes, r, strict=True):
+            folded[CATEGORY_OF_SCENE[s]] += float(p)
+        by_scene.setdefault(scene, []).append(folded)
+    fusion = train_fusion(text_probs, labels, by_scene, seed=SEED)
+    return photo_model, fusion
 
 
 def sha256_of(paths: Iterable[Path]) -> str:

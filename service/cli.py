@@ -5,7 +5,7 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy import select
@@ -347,15 +347,27 @@ def model_train(
     with_corrections: Annotated[
         bool, typer.Option("--with-corrections", help="add inspectors' relabels from the database")
     ] = False,
+    photos: Annotated[
+        Path | None,
+        typer.Option(help="photo features CSV for the photo model and the text+photo stacker"),
+    ] = _CORPUS / "photo_train.csv",
+    no_photos: Annotated[
+        bool, typer.Option("--no-photos", help="text only: photos do not change decisions")
+    ] = False,
 ) -> None:
-    """Train the text classifier reproducibly (fixed seed; version and data hash recorded)."""
+    """Train the classifier reproducibly (fixed seed; version and data hashes recorded):
+    text models and, unless --no-photos, the photo model and the stacker joining them."""
     from classifiers import text as text_model
+    from classifiers.corpus.compose_photos import read_photo_features
 
+    photo_data = None
     try:
         examples = text_model.read_examples(data)
-    except (OSError, ValueError) as exc:
+        if photos is not None and not no_photos:
+            photo_data = read_photo_features(photos)
+    except (OSError, ValueError, KeyError) as exc:
         _fail(str(exc))
-    digest = text_model.sha256_of([data])
+    digest = text_model.sha256_of([data] + ([photos] if photo_data and photos else []))
     if with_corrections:
         from service.cases import service as case_service
 
@@ -366,7 +378,10 @@ def model_train(
         digest = hashlib.sha256(digest.encode() + extra).hexdigest()
         typer.echo(f"{len(fixes)} correction(s) from inspectors added")
     with typer.progressbar(length=1, label=f"training on {len(examples)} examples") as bar:
-        model = text_model.train(examples, data_sha256=digest)
+        model = text_model.train(examples, data_sha256=digest, photos=photo_data)
+        if photo_data and photos:
+            model.meta["photo_data"] = str(photos.name)
+            model.meta["photo_data_sha256"] = text_model.sha256_of([photos])
         bar.update(1)
     model.save(out)
     typer.echo(json.dumps({**model.meta, "artifact": str(out)}, ensure_ascii=False))
@@ -380,8 +395,13 @@ def _fields_of(c: object) -> tuple[str, ...]:
 def model_eval(
     file: Annotated[Path, typer.Argument(help="labelled CSV, e.g. classifiers/corpus/eval.csv")],
     model_path: Annotated[Path, typer.Option("--model", help="artifact")] = _MODEL,
+    photos: Annotated[
+        Path | None,
+        typer.Option(help="held-out photo features CSV: also score text+photo decisions"),
+    ] = None,
 ) -> None:
-    """Per-class precision / recall / F1 and the confusion matrix, beside the keyword rule."""
+    """Per-class precision / recall / F1 and the confusion matrix, beside the keyword rule;
+    with --photos, also each report paired with a held-out photo of its category."""
     from classifiers import text as text_model
 
     try:
@@ -395,16 +415,7 @@ def model_eval(
         (f"model {model.meta.get('version')}", [d.category for d in decisions]),
         ("keyword rule (baseline)", [text_model.keyword_rule(e.text) for e in examples]),
     ):
-        scores = text_model.score(truth, predicted)
-        typer.echo(f"{name}: macro-F1 {scores.macro_f1:.3f} on {len(examples)} reports")
-        typer.echo(f"  {'class':8} {'precision':>9} {'recall':>7} {'F1':>6} {'n':>4}")
-        for row in zip(
-            scores.labels, scores.precision, scores.recall, scores.f1, scores.support, strict=True
-        ):
-            typer.echo(f"  {row[0]:8} {row[1]:9.3f} {row[2]:7.3f} {row[3]:6.3f} {row[4]:4d}")
-        typer.echo("  confusion (rows: truth, columns: predicted " + "/".join(scores.labels) + ")")
-        for label, counts in zip(scores.labels, scores.confusion, strict=True):
-            typer.echo(f"  {label:8} " + " ".join(f"{c:4d}" for c in counts))
+        _print_scores(name, text_model.score(truth, predicted), len(examples))
     typer.echo(
         f"subtype right for {text_model.subtype_accuracy(examples, decisions):.1%} "
         "of the correctly classified cable/ad reports"
@@ -416,14 +427,83 @@ def model_eval(
         f"the same reports typed without diacritics: macro-F1 {plain_scores.macro_f1:.3f}, "
         f"subtype right for {text_model.subtype_accuracy(plain, plain_decisions):.1%}"
     )
+    if photos is not None:
+        _eval_with_photos(model, examples, photos)
+
+
+def _print_scores(name: str, scores: Any, n: int) -> None:
+    typer.echo(f"{name}: macro-F1 {scores.macro_f1:.3f} on {n} reports")
+    typer.echo(f"  {'class':8} {'precision':>9} {'recall':>7} {'F1':>6} {'n':>4}")
+    for row in zip(
+        scores.labels, scores.precision, scores.recall, scores.f1, scores.support, strict=True
+    ):
+        typer.echo(f"  {row[0]:8} {row[1]:9.3f} {row[2]:7.3f} {row[3]:6.3f} {row[4]:4d}")
+    typer.echo("  confusion (rows: truth, columns: predicted " + "/".join(scores.labels) + ")")
+    for label, counts in zip(scores.labels, scores.confusion, strict=True):
+        typer.echo(f"  {label:8} " + " ".join(f"{c:4d}" for c in counts))
+
+
+def _eval_with_photos(model: Any, examples: list[Any], photos: Path) -> None:
+    """Each report with one held-out photo of its category (fixed pairing); then the photos
+    alone, and power lines told from telecom cables."""
+    import random
+
+    from classifiers import text as text_model
+    from classifiers.corpus.compose_photos import read_photo_features
+    from classifiers.fusion import SCENES_FOR, expected_calibration_error
+
+    try:
+        rows, scenes = read_photo_features(photos)
+    except (OSError, KeyError, ValueError) as exc:
+        _fail(str(exc))
+    if getattr(model, "photo", None) is None:
+        _fail("this model was trained without photos (triage model train, without --no-photos)")
+    rng = random.Random(7)
+    by_scene: dict[str, list[dict[str, float]]] = {}
+    for row, scene in zip(rows, scenes, strict=True):
+        by_scene.setdefault(scene, []).append(row)
+    truth = [e.category for e in examples]
+    paired = [
+        model.decide_with_photos(e.text, [rng.choice(by_scene[rng.choice(SCENES_FOR[e.category])])])
+        for e in examples
+    ]
+    _print_scores(
+        "text + a photo of the same category",
+        text_model.score(truth, [d.category for d in paired]),
+        len(examples),
+    )
+    correct = [d.category == t for d, t in zip(paired, truth, strict=True)]
+    ece = expected_calibration_error([d.confidence for d in paired], correct)
+    text_only = model.decide_many([e.text for e in examples])
+    ece_text = expected_calibration_error(
+        [d.confidence for d in text_only],
+        [d.category == t for d, t in zip(text_only, truth, strict=True)],
+    )
+    typer.echo(
+        f"calibration error (ECE, 10 bins): text + photo {ece:.3f}, text alone {ece_text:.3f}"
+    )
+    photo_verdicts = model.photo.judge_many(rows)
+    photo_truth = [{"telecom_cable": "cable", "ad": "ad"}.get(s, "other") for s in scenes]
+    photo_pred = [max(v.categories, key=v.categories.get) for v in photo_verdicts]
+    _print_scores(
+        f"photos alone ({photos.name})", text_model.score(photo_truth, photo_pred), len(rows)
+    )
+    power = [v.scenes.get("power_line", 0.0) > 0.5 for v in photo_verdicts]
+    is_power = [s == "power_line" for s in scenes]
+    hits = sum(p and t for p, t in zip(power, is_power, strict=True))
+    typer.echo(
+        f"power lines told from telecom cables by photo: {hits}/{sum(is_power)} power-line "
+        f"photos found, {sum(power) - hits} other photos taken for power lines"
+    )
 
 
 @app.command("classify")
 def classify(
     model_path: Annotated[Path, typer.Option("--model", help="artifact")] = _MODEL,
 ) -> None:
-    """Read JSON lines {"text": …} on stdin, write one decision per line on stdout:
-    {"category", "subtype", "priority", "confidence", "operator", "phones"}."""
+    """Read JSON lines {"text": …, "photos": [path, …]} on stdin, write one decision per line
+    on stdout: {"category", "subtype", "priority", "confidence", "operator", "phones"}.
+    Photos are read (OCR) and join the decision; their numbers join the phones."""
     from classifiers.operators import operator_in
     from classifiers.phones import extract_phones
     from classifiers.text import TextModel
@@ -438,23 +518,93 @@ def classify(
         try:
             doc = json.loads(line)
             text = doc["text"]
-            if not isinstance(text, str):
-                raise TypeError("text must be a string")
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            paths = doc.get("photos") or []
+            if not isinstance(text, str) or not all(isinstance(p, str) for p in paths):
+                raise TypeError("text must be a string and photos a list of paths")
+            seen = [_read_photo(Path(p)) for p in paths]
+        except (json.JSONDecodeError, KeyError, TypeError, OSError) as exc:
             typer.secho(f"line {n}: skipped ({exc})", fg=typer.colors.RED, err=True)
             continue
-        if doc.get("photos"):
-            typer.secho(f"line {n}: photos are not read yet (OCR: issue #4)", err=True)
-        decision = model.decide(text)
+        decision = model.decide_with_photos(text, [features for _, features in seen])
+        operator = None
+        if decision.category == "cable":
+            operator = operator_in(text) or next(
+                (op for reading, _ in seen if (op := operator_in(reading.text))), None
+            )
+        phones = [p.e164 for p in extract_phones(text)]
+        for i, (reading, _) in enumerate(seen, start=1):
+            phones += [p.e164 for p in _phones_on(reading, i) if p.e164 not in phones]
         out = {
             "category": decision.category,
             "subtype": decision.subtype,
             "priority": decision.priority,
             "confidence": round(decision.confidence, 4),
-            "operator": operator_in(text) if decision.category == "cable" else None,
-            "phones": [p.e164 for p in extract_phones(text)],
+            "operator": operator,
+            "phones": phones,
         }
         typer.echo(json.dumps(out, ensure_ascii=False))
+
+
+def _read_photo(path: Path) -> tuple[Any, dict[str, float]]:
+    """OCR and features of one image file; OSError when it is not a readable image."""
+    from PIL import UnidentifiedImageError
+
+    from classifiers.ocr import open_image, shared_reader
+    from classifiers.photo import measure
+
+    try:
+        image = open_image(path.read_bytes())
+    except UnidentifiedImageError as exc:
+        raise OSError(f"{path}: not an image") from exc
+    reading = shared_reader().read(image)
+    return reading, measure(image, reading)
+
+
+def _phones_on(reading: Any, photo: int) -> list[Any]:
+    from classifiers.photo_text import phones_on_photo
+
+    return phones_on_photo(reading, photo=photo)
+
+
+@app.command("phones")
+def phones(
+    images: Annotated[list[Path], typer.Argument(help="photos of ads (JPEG, PNG, WebP…)")],
+    details: Annotated[
+        bool, typer.Option("--details", help="also where each number was read (box, text)")
+    ] = False,
+) -> None:
+    """Read the phone numbers off photos: one JSON line per image {"file", "numbers"}.
+    An unreadable file gets {"file", "error"} and the exit status 1."""
+    from PIL import UnidentifiedImageError
+
+    from classifiers.ocr import open_image, shared_reader
+
+    failed = False
+    reader = None
+    for path in images:
+        out: dict[str, Any] = {"file": str(path)}
+        try:
+            image = open_image(path.read_bytes())
+        except (OSError, UnidentifiedImageError) as exc:
+            out["error"] = f"not a readable image ({exc.__class__.__name__})"
+            failed = True
+            typer.echo(json.dumps(out, ensure_ascii=False))
+            continue
+        reader = reader or shared_reader()
+        reading = reader.read(image)
+        found = _phones_on(reading, 1)
+        out["numbers"] = [p.e164 for p in found]
+        if details:
+            out["found"] = [
+                {"e164": p.e164, "kind": p.kind, "carrier_hint": p.carrier_hint,
+                 "box": p.source.split("/", 1)[1], "raw": p.raw}
+                for p in found
+            ]  # fmt: skip
+            out["lines"] = [line.as_dict() for line in reading.lines]
+            out["seconds"] = round(reading.seconds, 3)
+        typer.echo(json.dumps(out, ensure_ascii=False))
+    if failed:
+        raise typer.Exit(1)
 
 
 @seed_app.command("demo")

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     # manual triage.
     text_model_path: Path = PROJECT_ROOT / ".local" / "models" / "text.joblib"
     classify_min_confidence: float = 0.7
+    # OCR and photo features before a report is processed (off: photos are not read).
+    read_photos: bool = True
+    # ONNX Runtime threads per OCR engine (0: its default, every core). With several worker
+    # processes, 1 each avoids them fighting over the cores.
+    ocr_threads: int = 0
 
     due_working_days: int = 7
     local_timezone: str = "Asia/Ho_Chi_Minh"

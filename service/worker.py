@@ -1,10 +1,12 @@
 """Celery entry point: `celery -A service.worker worker -B`."""
 
+import functools
 import importlib
 import logging
 
 from celery.signals import worker_process_init
 
+from classifiers.ocr import shared_reader
 from service.celery_app import TaskBase, celery, configure_celery
 from service.config import get_settings
 from service.intake import tasks as intake_tasks
@@ -23,6 +25,10 @@ def _wire() -> None:
     tasks.runtime.settings = settings
     tasks.runtime.policy = runtime.policy
     tasks.runtime.dispatcher = runtime.dispatcher
+    tasks.runtime.blobs = runtime.blobs
+    tasks.runtime.photo_reader = (
+        functools.partial(shared_reader, settings.ocr_threads) if settings.read_photos else None
+    )
     tasks.runtime.status_tasks = status_tasks()
     intake_tasks.runtime.policy = runtime.fetch_policy
     intake_tasks.runtime.blobs = runtime.blobs

@@ -15,8 +15,10 @@ from service.api.schemas import (
     CaseRead,
     ClassificationRequest,
     LatLon,
+    OcrLineRead,
     PhoneRead,
     PhotoRead,
+    PhotoReadingRead,
     ReportRead,
     TransitionRequest,
     WardRef,
@@ -30,6 +32,7 @@ from service.errors import InvalidRequest, NotFound
 from service.inputs import QueryDatetime
 from service.reports import service as report_service
 from service.reports.models import Photo, Report
+from service.triage.photos import analyses_of
 from service.units.models import Unit
 
 router = APIRouter(prefix="/api/v1", tags=["inspectors"], responses=PROBLEM_RESPONSES)
@@ -148,7 +151,7 @@ def list_cases(
     return CasePage(items=[names.case(c) for c in page.cases], next_cursor=page.next_cursor)
 
 
-def _report(report: Report) -> ReportRead:
+def _report(report: Report, readings: dict[str, PhotoReadingRead]) -> ReportRead:
     return ReportRead(
         id=report.id,
         channel=report.channel,
@@ -169,6 +172,7 @@ def _report(report: Report) -> ReportRead:
                 sha256=p.sha256,
                 exif_location=_latlon(p.exif_location),
                 exif_taken_at=p.exif_taken_at,
+                reading=readings.get(p.sha256),
             )
             for p in report.photos
         ],
@@ -180,9 +184,17 @@ def _detail(session: SessionDep, case: Case) -> CaseDetail:
     reports = case_service.list_case_reports(session, case_id=case.id)
     events = [CaseEventRead.model_validate(e, from_attributes=True) for e in case.events]
     phones = report_service.phones_of(session, report_ids=[r.id for r in reports])
+    readings = {
+        a.sha256: PhotoReadingRead(
+            engine=a.reading.engine,
+            seconds=a.reading.seconds,
+            lines=[OcrLineRead(**line.as_dict()) for line in a.reading.lines],
+        )
+        for a in analyses_of(session, [p for r in reports for p in r.photos])
+    }
     return CaseDetail(
         **base.model_dump(),
-        reports=[_report(r) for r in reports],
+        reports=[_report(r, readings) for r in reports],
         events=events,
         phones=[PhoneRead.model_validate(p, from_attributes=True) for p in phones],
     )

@@ -78,7 +78,9 @@ class CaseRead(BaseModel):
     category_confidence: float | None = Field(description="the classifier's, 0–1")
     model_version: str | None = Field(description="the model that decided")
     manual_triage: bool = Field(description="waiting for a person to classify it")
-    operator: str | None = Field(description="the cable's operator named in the reports")
+    operator: str | None = Field(
+        description="the cable's operator, named in the reports or on a label in a photo"
+    )
     status: str
     priority: str
     ward: WardRef | None
@@ -97,6 +99,18 @@ class CasePage(BaseModel):
     next_cursor: str | None
 
 
+class OcrLineRead(BaseModel):
+    text: str
+    score: float = Field(description="the recogniser's confidence, 0..1")
+    box: list[list[float]] = Field(description="four corners [x, y] in the photo's pixels")
+
+
+class PhotoReadingRead(BaseModel):
+    engine: str
+    seconds: float
+    lines: list[OcrLineRead] = Field(description="text read off the photo, in reading order")
+
+
 class PhotoRead(BaseModel):
     id: int
     url: str
@@ -107,6 +121,9 @@ class PhotoRead(BaseModel):
     sha256: str
     exif_location: LatLon | None
     exif_taken_at: datetime | None
+    reading: PhotoReadingRead | None = Field(
+        None, description="what OCR read off it (none until the photo is processed)"
+    )
 
 
 class ReportRead(BaseModel):

@@ -143,8 +143,10 @@ def apply_classification(
     confidence: float,
     model_version: str,
     manual: bool,
+    evidence: dict[str, Any] | None = None,
 ) -> None:
-    """Record the classifier's decision on a case (an event with before and after)."""
+    """Record the classifier's decision on a case (an event with before and after; the
+    evidence it rests on goes with the after state)."""
     before = {
         "category": case.category,
         "subtype": case.subtype,
@@ -155,7 +157,7 @@ def apply_classification(
     case.category_confidence, case.model_version = round(confidence, 4), model_version
     case.manual_triage = manual
     case.updated_at = datetime.now(UTC)
-    after = {
+    after: dict[str, Any] = {
         "category": category,
         "subtype": subtype,
         "priority": priority,
@@ -163,6 +165,8 @@ def apply_classification(
         "confidence": round(confidence, 4),
         "model_version": model_version,
     }
+    if evidence:
+        after["evidence"] = evidence
     _record(session, case, action="classified", before=before, after=after)
 
 

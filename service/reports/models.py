@@ -123,3 +123,18 @@ class ReportPhone(Base):
     span_end: Mapped[int] = mapped_column(Integer)
     raw: Mapped[str] = mapped_column(String(100))
 
+
+class PhotoAnalysis(Base):
+    """What was read off a photo (OCR lines with boxes and scores) and measured on it (the
+    photo model's features). Keyed by content: the same photo sent twice is read once."""
+
+    __tablename__ = "photo_analyses"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    engine: Mapped[str] = mapped_column(String(80))
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    features: Mapped[dict[str, float]] = mapped_column(JSONB)
+    seconds: Mapped[float] = mapped_column(Float)
+    analysed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from classifiers.operators import operator_in
 from classifiers.phones import extract_phones
+from classifiers.photo_text import operator_on_photo, phones_on_photo
 from classifiers.text import Classifier
 from service.areas import service as area_service
 from service.areas.service import WardMatch
@@ -28,6 +29,7 @@ from service.reports import service as report_service
 from service.reports.blobs import BlobStore
 from service.reports.models import Report
 from service.reports.service import Accepted, IncomingReport, PhotoLimits
+from service.triage.photos import StoredAnalysis, analyses_of
 from service.units import service as unit_service
 
 logger = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ class ReportContext:
     location_source: str | None = None
     ward: WardMatch | None = None
     case_id: int | None = None
+    photos: list[StoredAnalysis] = field(default_factory=list)
     notes: dict[str, Any] = field(default_factory=dict)
 
 
@@ -135,16 +138,25 @@ def open_or_attach_case(session: Session, ctx: ReportContext, policy: Processing
     ctx.notes["opened"] = True
 
 
+def gather_photos(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
+    """What was read off the report's photos before processing (see triage.photos)."""
+    ctx.photos = analyses_of(session, ctx.report.photos)
+
+
 def classify(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
-    """A newly opened case gets the text classifier's category, subtype and priority; below
-    the confidence threshold, or with no model, it goes to the manual triage queue."""
+    """A newly opened case gets the category, subtype and priority of the text and its
+    photos together; below the confidence threshold, when the photos clearly show another
+    category (power lines on a "dây điện" report), or with no model, it goes to the manual
+    triage queue. The evidence (text, photo and joint probabilities) is recorded."""
     if not ctx.notes.get("opened") or ctx.case_id is None:
         return
     case = case_service.get_case(session, case_id=ctx.case_id, for_update=True)
     if policy.classifier is None:
         case.manual_triage = True
         return
-    decision = policy.classifier.decide(ctx.report.text)
+    decision = policy.classifier.decide_with_photos(
+        ctx.report.text, [a.features for a in ctx.photos]
+    )
     case_service.apply_classification(
         session,
         case=case,
@@ -153,14 +165,16 @@ def classify(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> 
         priority=decision.priority,
         confidence=decision.confidence,
         model_version=str(policy.classifier.meta.get("version", "unknown")),
-        manual=decision.confidence < policy.min_confidence,
+        manual=decision.confidence < policy.min_confidence or decision.disputed,
+        evidence=decision.evidence(),
     )
 
 
 def read_evidence(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
-    """An ad case keeps the phone numbers its report carries (with where they were found);
-    a cable case the operator its report names. The reporter's own contact is never read:
-    it is in separate fields."""
+    """An ad case keeps the phone numbers its report and photos carry (with where they were
+    found: text span, photo and OCR box); a cable case the operator its report names, else
+    the one on a cable label in a photo. The reporter's own contact is never read: it is in
+    separate fields."""
     if ctx.case_id is None:
         return
     case = case_service.get_case(session, case_id=ctx.case_id, for_update=True)
@@ -169,10 +183,14 @@ def read_evidence(session: Session, ctx: ReportContext, policy: ProcessingPolicy
         phones = extract_phones(report.text, source="text")
         if report.address_text:
             phones += extract_phones(report.address_text, source="address")
+        for analysis in ctx.photos:
+            phones += phones_on_photo(analysis.reading, photo=analysis.position)
         report_service.record_phones(session, report_id=report.id, phones=phones)
-        ctx.notes["phones"] = [p.e164 for p in phones]
+        ctx.notes["phones"] = sorted({p.e164 for p in phones})
     elif case.category == "cable" and case.operator_slug is None:
-        case.operator_slug = operator_in(report.text)
+        case.operator_slug = operator_in(report.text) or next(
+            (op for a in ctx.photos if (op := operator_on_photo(a.reading))), None
+        )
 
 
 STEPS: tuple[Step, ...] = (
@@ -180,6 +198,7 @@ STEPS: tuple[Step, ...] = (
     place_from_text,
     geotag,
     open_or_attach_case,
+    gather_photos,
     classify,
     read_evidence,
 )

@@ -9,7 +9,8 @@ from service.cases.service import PUBLIC_CHANGE_TASK
 from service.celery_app import TaskBase, celery
 from service.config import Settings
 from service.outbox import service as outbox_service
-from service.triage import notify, pipeline
+from service.reports.blobs import BlobStore
+from service.triage import notify, photos, pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +19,9 @@ class _Runtime:
     settings: Settings | None = None
     policy: pipeline.ProcessingPolicy | None = None
     dispatcher: Any = None
+    blobs: BlobStore | None = None
+    # Builds (once per worker process) the OCR engine; None: photos are not read.
+    photo_reader: photos.ReaderFactory | None = None
     # channel name → its status task (registered by channel adapters)
     status_tasks: dict[str, str] = {}  # noqa: RUF012 - replaced whole by the worker
 
@@ -38,6 +42,14 @@ runtime = _Runtime()
 )
 def process_report(self: TaskBase, report_id: int, outbox_id: int | None = None) -> None:
     assert runtime.policy is not None, "worker not wired"
+    if runtime.photo_reader is not None and runtime.blobs is not None:
+        assert self.session_factory is not None
+        photos.analyse_report_photos(
+            self.session_factory,
+            report_id=report_id,
+            blobs=runtime.blobs,
+            reader=runtime.photo_reader,
+        )
     with self.session_scope() as session:
         pipeline.process_report(
             session, report_id=report_id, policy=runtime.policy, outbox_id=outbox_id

@@ -45,7 +45,10 @@ def test_train_is_reproducible_and_eval_reports_beside_the_baseline(tmp_path: Pa
     assert [d.probabilities for d in a.decide_many(probe)] == [
         d.probabilities for d in b.decide_many(probe)
     ]
-    assert a.meta["data_sha256"] == text_model.sha256_of([CORPUS / "train.csv"])
+    both = [CORPUS / "train.csv", CORPUS / "photo_train.csv"]
+    assert a.meta["data_sha256"] == text_model.sha256_of(both)
+    assert a.meta["photo_data_sha256"] == text_model.sha256_of([CORPUS / "photo_train.csv"])
+    assert a.meta["version"].endswith("+photo")
     report = runner.invoke(app, ["model", "eval", str(CORPUS / "eval.csv"), "--model", str(first)])
     assert report.exit_code == 0, report.output
     assert "keyword rule (baseline): macro-F1" in report.stdout
@@ -86,14 +89,24 @@ def _check_targets(model: text_model.TextModel) -> None:
 
 
 def _check_classify_command(model: Path) -> None:
+    photos = Path(__file__).resolve().parents[1] / "data" / "photos"
     lines = (
         '{"text": "Cáp Viettel đứt rơi xuống đường Lê Lợi"}\n'
         "not json\n"
         '{"text": "Quảng cáo hút hầm cầu 0905.123.456 dán cột điện"}\n'
+        + json.dumps({"text": "giấy dán ở cột", "photos": [str(photos / "ad-drilling-2.jpg")]})
+        + "\n"
+        + json.dumps({"text": "cáp rối", "photos": [str(photos / "cables-labelled.jpg")]})
+        + "\n"
+        + json.dumps({"text": "x", "photos": ["/no/such/photo.jpg"]})
+        + "\n"
     )
     result = runner.invoke(app, ["classify", "--model", str(model)], input=lines)
     assert result.exit_code == 0, result.output
-    cable, ad = (json.loads(line) for line in result.stdout.splitlines())
+    cable, ad, ad_photo, labelled = (json.loads(line) for line in result.stdout.splitlines())
+    assert (ad_photo["category"], ad_photo["phones"]) == ("ad", ["+84333602405"])
+    assert (labelled["category"], labelled["operator"]) == ("cable", "mobifone")
+    assert "line 6: skipped" in result.stderr
     assert (cable["category"], cable["operator"], cable["priority"]) == (
         "cable",
         "viettel",

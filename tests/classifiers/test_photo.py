@@ -1,0 +1,96 @@
+"""The photo model and its join with the text: what a photo shows moves the decision, a photo
+that clearly contradicts the text disputes it, and the text alone decides without photos."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from classifiers import text as text_model
+from classifiers.corpus.compose_photos import read_photo_features
+from classifiers.fusion import expected_calibration_error
+from classifiers.ocr import open_image, shared_reader
+from classifiers.photo import FEATURES, measure
+
+CORPUS = Path(__file__).resolve().parents[2] / "classifiers" / "corpus"
+PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
+
+
+@pytest.fixture(scope="module")
+def model() -> text_model.TextModel:
+    examples = text_model.read_examples(CORPUS / "train.csv")
+    photos = read_photo_features(CORPUS / "photo_train.csv")
+    return text_model.train(examples, data_sha256="test", photos=photos)
+
+
+@pytest.fixture(scope="module")
+def features() -> dict[str, dict[str, float]]:
+    out = {}
+    for name in ("cables-labelled.jpg", "power-lines.jpg", "ad-moving-1.jpg"):
+        image = open_image((PHOTOS / name).read_bytes())
+        out[name] = measure(image, shared_reader().read(image))
+    return out
+
+
+def test_features_are_all_measured(features: dict[str, dict[str, float]]) -> None:
+    for row in features.values():
+        assert set(row) == set(FEATURES)
+    assert features["ad-moving-1.jpg"]["phones"] == 1.0
+    assert features["cables-labelled.jpg"]["operator_label"] == 1.0
+    assert features["cables-labelled.jpg"]["long_lines"] > features["ad-moving-1.jpg"]["long_lines"]
+
+
+def test_the_photo_model_tells_the_scenes_apart(
+    model: text_model.TextModel, features: dict[str, dict[str, float]]
+) -> None:
+    assert model.photo is not None
+    scenes = {name: model.photo.judge(row).scenes for name, row in features.items()}
+    assert max(scenes["cables-labelled.jpg"], key=scenes["cables-labelled.jpg"].get) == (
+        "telecom_cable"
+    )
+    assert max(scenes["ad-moving-1.jpg"], key=scenes["ad-moving-1.jpg"].get) == "ad"
+    power = model.photo.judge(features["power-lines.jpg"])
+    assert power.categories["other"] > 0.8  # power lines are out of scope
+    held_out_rows, held_out_scenes = read_photo_features(CORPUS / "photo_eval.csv")
+    verdicts = model.photo.judge_many(held_out_rows)
+    right = sum(
+        max(v.scenes, key=v.scenes.__getitem__) == s
+        for v, s in zip(verdicts, held_out_scenes, strict=True)
+    )
+    assert right / len(verdicts) >= 0.9
+
+
+def test_a_photo_moves_an_unsure_text(
+    model: text_model.TextModel, features: dict[str, dict[str, float]]
+) -> None:
+    vague = "có cái này trên cột, nhờ xem giúp"
+    alone = model.decide(vague)
+    with_ad = model.decide_with_photos(vague, [features["ad-moving-1.jpg"]])
+    with_cables = model.decide_with_photos(vague, [features["cables-labelled.jpg"]])
+    assert (with_ad.category, with_cables.category) == ("ad", "cable")
+    assert with_ad.text_probabilities == alone.probabilities
+    assert with_cables.subtype is not None  # a cable subtype, from the text model
+    assert with_ad.evidence()["photos"]["ad"] > 0.5
+
+
+def test_power_lines_dispute_a_cable_reading_of_dien(
+    model: text_model.TextModel, features: dict[str, dict[str, float]]
+) -> None:
+    text = "Dây điện võng thấp trước nhà, nguy hiểm"
+    telecom = model.decide_with_photos(text, [features["cables-labelled.jpg"]])
+    power = model.decide_with_photos(text, [features["power-lines.jpg"]])
+    assert telecom.category == "cable"
+    assert not telecom.disputed
+    assert power.disputed or power.category == "other"
+    assert power.confidence < telecom.confidence
+    assert json.dumps(power.evidence())  # recorded on the case as it is
+
+
+def test_without_photos_the_text_decides_alone(model: text_model.TextModel) -> None:
+    text = "Quảng cáo hút hầm cầu dán kín cột điện"
+    assert model.decide_with_photos(text, []) == model.decide(text)
+
+
+def test_calibration_error() -> None:
+    assert expected_calibration_error([0.9, 0.9], [True, True]) == pytest.approx(0.1)
+    assert expected_calibration_error([], []) == 0.0

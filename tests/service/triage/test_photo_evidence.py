@@ -1,0 +1,125 @@
+"""End to end: a report with an ad photo becomes an `ad` case carrying the numbers read off the
+photo (photo, box and text as read), the OCR lines, and the evidence of the decision; a cable
+report with a labelled cable gets the label's operator. Photos are read once per content."""
+
+import base64
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from classifiers import text as text_model
+from classifiers.corpus.compose_photos import read_photo_features
+from classifiers.ocr import shared_reader
+from service.reports.models import PhotoAnalysis
+from service.triage import photos, pipeline
+from service.wiring import Runtime, load_text_model
+from tests.conftest import ADMIN, report_json
+
+CORPUS = Path(__file__).resolve().parents[3] / "classifiers" / "corpus"
+PHOTOS = Path(__file__).resolve().parents[2] / "data" / "photos"
+TRUTH = json.loads((PHOTOS / "truth.json").read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("model") / "text.joblib"
+    examples = text_model.read_examples(CORPUS / "train.csv")
+    text_model.train(
+        examples, data_sha256="test", photos=read_photo_features(CORPUS / "photo_train.csv")
+    ).save(path)
+    return path
+
+
+def _submit_and_process(
+    client: TestClient, runtime: Runtime, session: Session, model_path: Path, **body: Any
+) -> dict[str, Any]:
+    r = client.post("/api/v1/reports", json=report_json(**body))
+    assert r.status_code == 202, r.text
+    report_id = r.json()["report_id"]
+    photos.analyse_report_photos(
+        runtime.session_factory, report_id=report_id, blobs=runtime.blobs, reader=shared_reader
+    )
+    policy = replace(runtime.policy, classifier=load_text_model(model_path))
+    outcome = pipeline.process_report(session, report_id=report_id, policy=policy)
+    detail = client.get(f"/api/v1/cases/{outcome.case_id}", headers=ADMIN)
+    assert detail.status_code == 200, detail.text
+    return dict(detail.json())
+
+
+def _photo(name: str) -> dict[str, str]:
+    data = (PHOTOS / name).read_bytes()
+    return {"filename": name, "content_base64": base64.b64encode(data).decode()}
+
+
+def test_an_ad_photo_becomes_an_ad_case_with_its_numbers_and_evidence(
+    client: TestClient, bound_runtime: Runtime, db_session: Session, model_path: Path
+) -> None:
+    case = _submit_and_process(
+        client,
+        bound_runtime,
+        db_session,
+        model_path,
+        text="Có giấy dán trên cột trước nhà, nhờ xử lý",
+        photos=[_photo("ad-jobs-3.jpg")],
+    )
+    assert case["category"] == "ad"
+    numbers = {p["e164"]: p for p in case["phones"]}
+    assert set(numbers) == set(TRUTH["ad-jobs-3.jpg"]["numbers"])
+    reading = case["reports"][0]["photos"][0]["reading"]
+    assert reading["engine"].startswith("rapidocr-")
+    for phone in numbers.values():
+        assert phone["source"].startswith("photo:1/box:")
+        box = int(phone["source"].split("box:")[1].split("+")[0])
+        line = reading["lines"][box - 1]
+        assert len(line["box"]) == 4
+        assert line["score"] >= 0.6
+        assert phone["raw"].split("\n")[0] in line["text"]
+    classified = next(e for e in case["events"] if e["action"] == "classified")
+    evidence = classified["after"]["evidence"]
+    assert evidence["photos"]["ad"] > 0.5
+    assert set(evidence["text"]) == {"cable", "ad", "other"}
+    assert classified["after"]["model_version"].endswith("+photo")
+
+
+def test_a_labelled_cable_names_its_operator(
+    client: TestClient, bound_runtime: Runtime, db_session: Session, model_path: Path
+) -> None:
+    case = _submit_and_process(
+        client,
+        bound_runtime,
+        db_session,
+        model_path,
+        text="Cáp viễn thông chằng chịt, võng thấp trên đường",
+        photos=[_photo("cables-labelled.jpg")],
+    )
+    assert case["category"] == "cable"
+    assert case["operator"] == TRUTH["cables-labelled.jpg"]["operator"]
+    assert case["phones"] == []
+
+
+def test_a_photo_is_read_once_whatever_reports_carry_it(
+    client: TestClient, bound_runtime: Runtime, db_session: Session
+) -> None:
+    ids = []
+    for n in range(2):
+        body = report_json(text=f"Quảng cáo dán cột {n}", photos=[_photo("ad-moving-1.jpg")])
+        r = client.post("/api/v1/reports", json=body)
+        ids.append(r.json()["report_id"])
+    read = [
+        photos.analyse_report_photos(
+            bound_runtime.session_factory,
+            report_id=i,
+            blobs=bound_runtime.blobs,
+            reader=shared_reader,
+        )
+        for i in ids
+    ]
+    assert read == [1, 0]
+    count = db_session.scalar(select(func.count()).select_from(PhotoAnalysis))
+    assert count == 1
