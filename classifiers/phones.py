@@ -81,15 +81,26 @@ def _numbers_in_run(run: str, offset: int, source: str) -> list[PhoneNumber]:
     the left and close a number as soon as the digits make one."""
     groups = [(m.group(0), m.start()) for m in re.finditer(rf"[{_DIGITISH}]+", run)]
     numbers: list[PhoneNumber] = []
-    i = 0
+    i, free_start = 0, 0
     while i < len(groups):
-        number, used = _longest_number_from(run, groups, i, offset, source)
+        number = None
+        if i == free_start or _spaced(run, groups, i):
+            number, used = _longest_number_from(run, groups, i, offset, source)
         if number is None:
             i += 1
             continue
         numbers.append(number)
         i += used
+        free_start = i
     return numbers
+
+
+def _spaced(run: str, groups: list[tuple[str, int]], i: int) -> bool:
+    """A number starts at a run's start, right after another number, or after a space or a
+    line break: never inside "12.03.2025" or "12/03/2025", where "03 2025 0984…" would
+    otherwise read as a Viettel number."""
+    chunk, start = groups[i - 1]
+    return any(c.isspace() for c in run[start + len(chunk) : groups[i][1]])
 
 
 def _longest_number_from(

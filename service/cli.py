@@ -572,6 +572,10 @@ def phones(
     details: Annotated[
         bool, typer.Option("--details", help="also where each number was read (box, text)")
     ] = False,
+    annotate: Annotated[
+        Path | None,
+        typer.Option(help="folder: write each photo with its OCR boxes and numbers drawn on"),
+    ] = None,
 ) -> None:
     """Read the phone numbers off photos: one JSON line per image {"file", "numbers"}.
     An unreadable file gets {"file", "error"} and the exit status 1."""
@@ -602,6 +606,13 @@ def phones(
             ]  # fmt: skip
             out["lines"] = [line.as_dict() for line in reading.lines]
             out["seconds"] = round(reading.seconds, 3)
+        if annotate is not None:
+            from classifiers.annotate import annotate as draw_on
+
+            annotate.mkdir(parents=True, exist_ok=True)
+            picture = annotate / f"{path.stem}.annotated.png"
+            draw_on(image, reading, found).save(picture)
+            out["annotated"] = str(picture)
         typer.echo(json.dumps(out, ensure_ascii=False))
     if failed:
         raise typer.Exit(1)

@@ -63,9 +63,10 @@ class Settings(BaseSettings):
     classify_min_confidence: float = 0.7
     # OCR and photo features before a report is processed (off: photos are not read).
     read_photos: bool = True
-    # ONNX Runtime threads per OCR engine (0: its default, every core). With several worker
-    # processes, 1 each avoids them fighting over the cores.
-    ocr_threads: int = 0
+    # ONNX Runtime threads per OCR engine. 1 suits Celery's default of one worker process
+    # per core (bench/triage.py: 2 processes × 1 thread read 1.5x the photos of 1 × all
+    # cores); 0 is ONNX Runtime's default, every core, for a single worker process.
+    ocr_threads: int = 1
 
     due_working_days: int = 7
     local_timezone: str = "Asia/Ho_Chi_Minh"

@@ -113,7 +113,9 @@ def test_the_phones_command(tmp_path: Path) -> None:
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"not an image")
     names = ["ad-jobs-3.jpg", "power-lines.jpg"]
+    drawn = tmp_path / "drawn"
     args = ["phones", *(str(PHOTOS / n) for n in names), str(broken), "--details"]
+    args += ["--annotate", str(drawn)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1  # one file could not be read
     jobs, power, bad = (json.loads(line) for line in result.stdout.splitlines())
@@ -121,4 +123,9 @@ def test_the_phones_command(tmp_path: Path) -> None:
     assert jobs["found"][0]["box"].startswith("box:")
     assert jobs["lines"]
     assert power["numbers"] == []
+    assert Path(jobs["annotated"]) == drawn / "ad-jobs-3.annotated.png"
+    assert (
+        open_image(Path(jobs["annotated"]).read_bytes()).size
+        == open_image((PHOTOS / "ad-jobs-3.jpg").read_bytes()).size
+    )
     assert bad == {"file": str(broken), "error": "not a readable image (UnidentifiedImageError)"}

@@ -69,6 +69,18 @@ def test_nothing_is_invented_from_dates_prices_areas_or_codes(text: str) -> None
     assert numbers(text) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ngày 12/03/2025\n0984-810-630",  # seen on a rendered ad: "03 2025 0984" is no number
+        "Ngày 12.03.2025 0984.810.630",
+        "Từ 20/11/2025 gọi 0984 810 630",
+    ],
+)
+def test_a_date_before_a_number_neither_hides_it_nor_makes_another(text: str) -> None:
+    assert numbers(text) == ["+84984810630"]
+
+
 def test_several_numbers_in_one_run_and_their_spans() -> None:
     text = "Hút hầm cầu: 0905.123.456 - 0914 222 333, gọi ngay"
     found = extract_phones(text, source="photo:1/box:3")
