@@ -31,11 +31,13 @@ def annotate(image: Image.Image, reading: PhotoReading, numbers: list[PhoneNumbe
     for i, line in enumerate(reading.lines):
         colour = _RED if i in marked else _GREEN
         draw.polygon([(x, y) for x, y in line.box], outline=colour, width=width)
-        x, y = min(p[0] for p in line.box), min(p[1] for p in line.box)
+        # The line's number just left of its box, level with its middle.
+        x = min(p[0] for p in line.box) - width
+        y = sum(p[1] for p in line.box) / len(line.box)
         tag = str(i + 1)
-        box = draw.textbbox((x, y), tag, font=font, anchor="rb")
+        box = draw.textbbox((x, y), tag, font=font, anchor="rm")
         draw.rectangle(box, fill=colour)
-        draw.text((x, y), tag, font=font, fill=(255, 255, 255), anchor="rb")
+        draw.text((x, y), tag, font=font, fill=(255, 255, 255), anchor="rm")
     y = size
     left = photo.width + size
     for i, line in enumerate(reading.lines):

@@ -127,10 +127,13 @@ class TextModel:
     def decide(self, text: str) -> Decision:
         return self.decide_many([text])[0]
 
-    def decide_with_photos(self, text: str, photos: Sequence[dict[str, float]]) -> Decision:
+    def decide_with_photos(
+        self, text: str, photos: Sequence[dict[str, float]], photo_texts: Sequence[str] = ()
+    ) -> Decision:
         """The text's decision joined with the photos' (their features, see
-        classifiers.photo.measure). Without photos, or a model trained without them, the
-        text decides alone."""
+        classifiers.photo.measure). An ad's trade is read from the report's text and the
+        text on its photos (`photo_texts`, from OCR). Without photos, or a model trained
+        without them, the text decides alone."""
         by_text = self.decide(text)
         photo_model, fusion = getattr(self, "photo", None), getattr(self, "fusion", None)
         if not photos or photo_model is None or fusion is None:
@@ -142,7 +145,8 @@ class TextModel:
         row = fusion.predict_proba([fusion_features(by_text.probabilities, photo_probs)])[0]
         probabilities = {str(c): float(p) for c, p in zip(fusion.classes_, row, strict=True)}
         category = max(probabilities, key=lambda c: probabilities[c])
-        subtype, sub_conf = self._subtype(category, normalise(text))
+        words = "\n".join([text, *photo_texts]) if category == "ad" else text
+        subtype, sub_conf = self._subtype(category, normalise(words))
         return Decision(
             category=category,
             confidence=probabilities[category],
@@ -203,7 +207,9 @@ class Classifier(Protocol):
 
     def decide(self, text: str) -> Decision: ...
 
-    def decide_with_photos(self, text: str, photos: Sequence[dict[str, float]]) -> Decision: ...
+    def decide_with_photos(
+        self, text: str, photos: Sequence[dict[str, float]], photo_texts: Sequence[str] = ()
+    ) -> Decision: ...
 
 
 class LazyTextModel:
@@ -226,8 +232,10 @@ class LazyTextModel:
     def decide(self, text: str) -> Decision:
         return self._get().decide(text)
 
-    def decide_with_photos(self, text: str, photos: Sequence[dict[str, float]]) -> Decision:
-        return self._get().decide_with_photos(text, photos)
+    def decide_with_photos(
+        self, text: str, photos: Sequence[dict[str, float]], photo_texts: Sequence[str] = ()
+    ) -> Decision:
+        return self._get().decide_with_photos(text, photos, photo_texts)
 
 
 def read_examples(path: Path) -> list[Example]:

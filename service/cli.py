@@ -525,7 +525,9 @@ def classify(
         except (json.JSONDecodeError, KeyError, TypeError, OSError) as exc:
             typer.secho(f"line {n}: skipped ({exc})", fg=typer.colors.RED, err=True)
             continue
-        decision = model.decide_with_photos(text, [features for _, features in seen])
+        decision = model.decide_with_photos(
+            text, [features for _, features in seen], [reading.text for reading, _ in seen]
+        )
         operator = None
         if decision.category == "cable":
             operator = operator_in(text) or next(
@@ -542,6 +544,8 @@ def classify(
             "operator": operator,
             "phones": phones,
         }
+        if seen:  # a photo that clearly shows another category: a person should look
+            out["disputed"] = decision.disputed
         typer.echo(json.dumps(out, ensure_ascii=False))
 
 
@@ -589,8 +593,15 @@ def phones(
         out: dict[str, Any] = {"file": str(path)}
         try:
             image = open_image(path.read_bytes())
-        except (OSError, UnidentifiedImageError) as exc:
-            out["error"] = f"not a readable image ({exc.__class__.__name__})"
+        except FileNotFoundError:
+            out["error"] = "no such file"
+        except IsADirectoryError:
+            out["error"] = "a folder, not an image"
+        except UnidentifiedImageError:
+            out["error"] = "not an image this reader knows (JPEG, PNG, WebP, GIF, TIFF…)"
+        except OSError as exc:
+            out["error"] = f"cannot be read: {exc}"
+        if "error" in out:
             failed = True
             typer.echo(json.dumps(out, ensure_ascii=False))
             continue

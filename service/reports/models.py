@@ -72,6 +72,7 @@ class Report(Base):
     raw_body: Mapped[bytes | None] = mapped_column(LargeBinary)
     raw_body_sha256: Mapped[str] = mapped_column(String(64))
     raw_body_size: Mapped[int] = mapped_column(Integer)
+    # What the channel sent that has no column of its own (service code, photo names…).
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))

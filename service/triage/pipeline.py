@@ -155,8 +155,9 @@ def classify(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> 
         case.manual_triage = True
         return
     decision = policy.classifier.decide_with_photos(
-        ctx.report.text, [a.features for a in ctx.photos]
+        ctx.report.text, [a.features for a in ctx.photos], [a.reading.text for a in ctx.photos]
     )
+    low = decision.confidence < policy.min_confidence
     case_service.apply_classification(
         session,
         case=case,
@@ -165,8 +166,13 @@ def classify(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> 
         priority=decision.priority,
         confidence=decision.confidence,
         model_version=str(policy.classifier.meta.get("version", "unknown")),
-        manual=decision.confidence < policy.min_confidence or decision.disputed,
-        evidence=decision.evidence(),
+        manual=low or decision.disputed,
+        evidence={
+            **decision.evidence(),
+            "manual_reason": (
+                "low_confidence" if low else "photo_disputes" if decision.disputed else None
+            ),
+        },
     )
 
 

@@ -128,4 +128,7 @@ def test_the_phones_command(tmp_path: Path) -> None:
     photo_size = open_image((PHOTOS / "ad-jobs-3.jpg").read_bytes()).size
     assert drawn_size[1] == photo_size[1]
     assert drawn_size[0] > photo_size[0]  # the photo, and beside it the lines read
-    assert bad == {"file": str(broken), "error": "not a readable image (UnidentifiedImageError)"}
+    assert bad["error"].startswith("not an image this reader knows")
+    missing = CliRunner().invoke(app, ["phones", str(tmp_path / "nope.jpg")])
+    assert missing.exit_code == 1
+    assert json.loads(missing.stdout)["error"] == "no such file"

@@ -69,6 +69,7 @@ def test_an_ad_photo_becomes_an_ad_case_with_its_numbers_and_evidence(
         photos=[_photo("ad-jobs-3.jpg")],
     )
     assert case["category"] == "ad"
+    assert case["subtype"] == "jobs"  # the trade is read off the photo: "TUYỂN LAO ĐỘNG"
     numbers = {p["e164"]: p for p in case["phones"]}
     assert set(numbers) == set(TRUTH["ad-jobs-3.jpg"]["numbers"])
     reading = case["reports"][0]["photos"][0]["reading"]
@@ -83,6 +84,7 @@ def test_an_ad_photo_becomes_an_ad_case_with_its_numbers_and_evidence(
     classified = next(e for e in case["events"] if e["action"] == "classified")
     evidence = classified["after"]["evidence"]
     assert evidence["photos"]["ad"] > 0.5
+    assert evidence["manual_reason"] is None
     assert set(evidence["text"]) == {"cable", "ad", "other"}
     assert classified["after"]["model_version"].endswith("+photo")
 
