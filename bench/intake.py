@@ -106,7 +106,7 @@ def measure(name: str, url: str, args: argparse.Namespace, pid: int) -> dict[str
     """wrk (C, 2 threads) drives the endpoint, so the load generator costs little CPU."""
     script = str(ROOT / "bench" / "post_report.lua")
     base = ["wrk", "-t", "2", "-c", str(args.connections), "-s", script, url]
-    subprocess.run([*base[:1], "-d", "3s", *base[1:]], check=True, capture_output=True)
+    subprocess.run([*base[:1], "-d", "2s", *base[1:]], check=True, capture_output=True)
     cpu_before = cpu_seconds(pid)
     out = subprocess.run(
         [*base[:1], "-d", f"{args.seconds}s", *base[1:]], check=True, capture_output=True, text=True

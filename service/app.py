@@ -100,6 +100,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         "cables and illegal classified ads in Huế.",
     )
     app.state.runtime = runtime = runtime or build_runtime(settings)
+    app.state.intake_transaction = runtime.engine.begin
     problems.install(app, base_url=settings.problem_base_url)
     app.include_router(reports.router)
     app.include_router(cases.router)

@@ -6,8 +6,8 @@ private cluster and sets it). Each test runs in a transaction that is rolled bac
 
 import json
 import os
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -137,7 +137,7 @@ def bound_runtime(runtime: Runtime, db_session: Session) -> Runtime:
 
 @pytest.fixture
 def client(settings: Settings, bound_runtime: Runtime, db_session: Session) -> Iterator[TestClient]:
-    from service.api.deps import get_session, get_transaction
+    from service.api.deps import get_session
 
     app = create_app(settings, runtime=bound_runtime)
 
@@ -151,11 +151,8 @@ def client(settings: Settings, bound_runtime: Runtime, db_session: Session) -> I
         with conn.begin_nested():
             yield conn
 
-    def _transaction() -> Callable[[], AbstractContextManager[Connection]]:
-        return _savepoint
-
     app.dependency_overrides[get_session] = _session
-    app.dependency_overrides[get_transaction] = _transaction
+    app.state.intake_transaction = _savepoint
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 

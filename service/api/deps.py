@@ -47,13 +47,12 @@ SessionDep = Annotated[Session, Depends(get_session)]
 Transaction = Callable[[], AbstractContextManager[Connection]]
 
 
-async def get_transaction(request: Request) -> Transaction:
-    """For the intake, which runs its own Core transaction in one worker thread."""
-    runtime: Runtime = request.app.state.runtime
-    return runtime.engine.begin
-
-
-TransactionDep = Annotated[Transaction, Depends(get_transaction)]
+def intake_transaction(request: Request) -> Transaction:
+    """The intake's own Core transaction (`app.state.intake_transaction`: the engine's
+    `begin`, or a savepoint in tests). Read directly, not through Depends: solving a
+    dependency costs the hottest route about a tenth of its CPU."""
+    transaction: Transaction = request.app.state.intake_transaction
+    return transaction
 
 
 def _bearer(request: Request) -> str | None:

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import SessionDep, Transaction, TransactionDep
+from service.api.deps import SessionDep, Transaction, intake_transaction
 from service.api.intake_body import parse_intake, read_capped_body
 from service.api.problems import PROBLEM_RESPONSES
 from service.api.schemas import ReportAccepted, ReportCreate, TimelineEntry, TrackRead
@@ -59,8 +59,9 @@ _INTAKE_BODY: dict[str, Any] = {
     },
     summary="Submit a field report (JSON with base64 photos, or multipart with photo files)",
 )
-async def submit_report(request: Request, transaction: TransactionDep) -> JSONResponse:
+async def submit_report(request: Request) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime  # read directly: the hottest route
+    transaction = intake_transaction(request)
     settings = runtime.settings
     body = await read_capped_body(request, max_bytes=settings.max_body_bytes)
     incoming = await parse_intake(
