@@ -176,7 +176,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--burst", type=int, default=1000)
-    parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument("--worker-concurrency", type=int, default=1, help="worker processes")
     args = parser.parse_args()
 
     admin = os.environ["BENCH_ADMIN_URL"]
@@ -239,7 +239,7 @@ def main() -> None:
             f"requests/s (per round: {', '.join(f'{x:.0%}' for x in ratios)}); server CPU "
             f"per request {intake['cpu_ms'] / bare['cpu_ms']:.1f}x the bare endpoint's"
         )
-        worker = CeleryWorker({**env}, tmp / "worker.log")
+        worker = CeleryWorker({**env}, tmp / "worker.log", concurrency=args.worker_concurrency)
         worker.start()
         try:
             burst(f"http://127.0.0.1:{app_port}/api/v1/reports", url, args)

@@ -77,9 +77,10 @@ class CeleryWorker:
     """`celery -A service.worker worker --beat` (so the outbox relay runs) in its own process
     group, logging to a file."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, *, concurrency: int = 1) -> None:
         self.env = env
         self.log = log
+        self.concurrency = concurrency
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -92,7 +93,7 @@ class CeleryWorker:
                     "service.worker",
                     "worker",
                     "--concurrency",
-                    "1",
+                    str(self.concurrency),
                     "--pool",
                     "prefork",
                     "--without-mingle",
