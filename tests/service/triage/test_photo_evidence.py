@@ -4,6 +4,7 @@ report with a labelled cable gets the label's operator. Photos are read once per
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -36,20 +37,33 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _submit_and_process(
-    client: TestClient, runtime: Runtime, session: Session, model_path: Path, **body: Any
-) -> dict[str, Any]:
-    r = client.post("/api/v1/reports", json=report_json(**body))
-    assert r.status_code == 202, r.text
-    report_id = r.json()["report_id"]
-    photos.analyse_report_photos(
-        runtime.session_factory, report_id=report_id, blobs=runtime.blobs, reader=shared_reader
-    )
-    policy = replace(runtime.policy, classifier=load_text_model(model_path))
-    outcome = pipeline.process_report(session, report_id=report_id, policy=policy)
-    detail = client.get(f"/api/v1/cases/{outcome.case_id}", headers=ADMIN)
-    assert detail.status_code == 200, detail.text
-    return dict(detail.json())
+Submit = Callable[[str, str], dict[str, Any]]
+
+
+@pytest.fixture
+def submit(
+    client: TestClient, bound_runtime: Runtime, db_session: Session, model_path: Path
+) -> Submit:
+    """Post a report with one committed photo, read it, process it: the case detail."""
+
+    def run(text: str, photo: str) -> dict[str, Any]:
+        body = report_json(text=text, photos=[_photo(photo)])
+        r = client.post("/api/v1/reports", json=body)
+        assert r.status_code == 202, r.text
+        report_id = r.json()["report_id"]
+        photos.analyse_report_photos(
+            bound_runtime.session_factory,
+            report_id=report_id,
+            blobs=bound_runtime.blobs,
+            reader=shared_reader,
+        )
+        policy = replace(bound_runtime.policy, classifier=load_text_model(model_path))
+        outcome = pipeline.process_report(db_session, report_id=report_id, policy=policy)
+        detail = client.get(f"/api/v1/cases/{outcome.case_id}", headers=ADMIN)
+        assert detail.status_code == 200, detail.text
+        return dict(detail.json())
+
+    return run
 
 
 def _photo(name: str) -> dict[str, str]:
@@ -57,17 +71,8 @@ def _photo(name: str) -> dict[str, str]:
     return {"filename": name, "content_base64": base64.b64encode(data).decode()}
 
 
-def test_an_ad_photo_becomes_an_ad_case_with_its_numbers_and_evidence(
-    client: TestClient, bound_runtime: Runtime, db_session: Session, model_path: Path
-) -> None:
-    case = _submit_and_process(
-        client,
-        bound_runtime,
-        db_session,
-        model_path,
-        text="Có giấy dán trên cột trước nhà, nhờ xử lý",
-        photos=[_photo("ad-jobs-3.jpg")],
-    )
+def test_an_ad_photo_becomes_an_ad_case_with_its_numbers_and_evidence(submit: Submit) -> None:
+    case = submit("Có giấy dán trên cột trước nhà, nhờ xử lý", "ad-jobs-3.jpg")
     assert case["category"] == "ad"
     assert case["subtype"] == "jobs"  # the trade is read off the photo: "TUYỂN LAO ĐỘNG"
     numbers = {p["e164"]: p for p in case["phones"]}
@@ -89,17 +94,8 @@ def test_an_ad_photo_becomes_an_ad_case_with_its_numbers_and_evidence(
     assert classified["after"]["model_version"].endswith("+photo")
 
 
-def test_a_labelled_cable_names_its_operator(
-    client: TestClient, bound_runtime: Runtime, db_session: Session, model_path: Path
-) -> None:
-    case = _submit_and_process(
-        client,
-        bound_runtime,
-        db_session,
-        model_path,
-        text="Cáp viễn thông chằng chịt, võng thấp trên đường",
-        photos=[_photo("cables-labelled.jpg")],
-    )
+def test_a_labelled_cable_names_its_operator(submit: Submit) -> None:
+    case = submit("Cáp viễn thông chằng chịt, võng thấp trên đường", "cables-labelled.jpg")
     assert case["category"] == "cable"
     assert case["operator"] == TRUTH["cables-labelled.jpg"]["operator"]
     assert case["phones"] == []
