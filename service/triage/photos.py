@@ -51,8 +51,14 @@ def analyse_report_photos(
         except OSError as exc:  # the file is gone or unreadable: evidence lost, not fatal
             logger.warning("photo not readable", extra={"sha256": sha, "error": str(exc)})
             continue
-        reading = reader().read(image)
-        features = measure(image, reading)
+        try:
+            reading = reader().read(image)
+            features = measure(image, reading)
+        except Exception:  # a photo that cannot be read must not hold its report up
+            logger.exception(
+                "photo reading failed; the report goes on without it", extra={"sha256": sha}
+            )
+            continue
         with factory.begin() as session:
             session.execute(
                 insert(PhotoAnalysis)

@@ -121,3 +121,25 @@ def test_a_photo_is_read_once_whatever_reports_carry_it(
     assert read == [1, 0]
     count = db_session.scalar(select(func.count()).select_from(PhotoAnalysis))
     assert count == 1
+
+
+def test_a_photo_that_cannot_be_read_does_not_hold_its_report_up(
+    client: TestClient, bound_runtime: Runtime, db_session: Session
+) -> None:
+    def broken_reader() -> Any:
+        raise RuntimeError("onnxruntime: no such model")
+
+    r = client.post(
+        "/api/v1/reports",
+        json=report_json(text="Quảng cáo dán cột", photos=[_photo("ad-moving-1.jpg")]),
+    )
+    report_id = r.json()["report_id"]
+    read = photos.analyse_report_photos(
+        bound_runtime.session_factory,
+        report_id=report_id,
+        blobs=bound_runtime.blobs,
+        reader=broken_reader,
+    )
+    assert read == 0
+    outcome = pipeline.process_report(db_session, report_id=report_id, policy=bound_runtime.policy)
+    assert outcome.case_id is not None
