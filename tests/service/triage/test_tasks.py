@@ -13,6 +13,8 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from classifiers import text as text_model
+from classifiers.corpus.compose_photos import read_photo_features
 from integrations.hue_s.signing import signed_headers
 from service.app import create_app
 from service.cases.models import Case, CaseEvent
@@ -20,7 +22,7 @@ from service.config import Settings
 from service.demo import jpeg_with_gps
 from service.outbox import service as outbox_service
 from service.outbox.models import OutboxMessage
-from service.reports.models import Report
+from service.reports.models import Report, ReportPhone
 from service.wiring import Runtime, build_runtime
 from tests.conftest import ADMIN, create_database, migrate_and_load, report_json
 from tests.httpserver import LocalHTTPServer, Reply
@@ -50,8 +52,8 @@ def live_settings(live_database_url: str, redis_server: RedisServer, tmp_path: P
     with engine.begin() as conn:
         conn.execute(
             text(
-                "TRUNCATE raw_inputs, report_phones, reports, photos, cases, case_events, "
-                "outbox_messages"
+                "TRUNCATE raw_inputs, report_phones, reports, photos, photo_analyses, cases, "
+                "case_events, outbox_messages"
             )
         )
     engine.dispose()
@@ -153,6 +155,49 @@ def test_posted_reports_become_cases_in_the_right_ward(
         "/api/v1/cases", params={"location_match": "inside"}, headers=ADMIN
     ).json()
     assert sorted(c["ward"]["name"] for c in page["items"]) == ["Thuận Hóa", "Vỹ Dạ"]
+
+
+CORPUS = Path(__file__).resolve().parents[3] / "classifiers" / "corpus"
+AD_PHOTO = Path(__file__).resolve().parents[2] / "data" / "photos" / "ad-jobs-3.jpg"
+
+
+def test_a_worker_reads_an_ad_photo_into_an_ad_case_with_its_numbers(
+    live_settings: Settings, live_client: TestClient, live_runtime: Runtime, tmp_path: Path
+) -> None:
+    """The real worker: its OCR engine (loaded once, in the worker process), the photo's
+    numbers with their boxes, and the decision joined from text and photo."""
+    model = tmp_path / "model.joblib"
+    text_model.train(
+        text_model.read_examples(CORPUS / "train.csv"),
+        data_sha256="test",
+        photos=read_photo_features(CORPUS / "photo_train.csv"),
+    ).save(model)
+    env = worker_env(live_settings, TRIAGE_TEXT_MODEL_PATH=str(model))
+    w = CeleryWorker(env, tmp_path / "photo-worker.log")
+    w.start()
+    try:
+        r = live_client.post(
+            "/api/v1/reports",
+            files=[("photos", ("ad.jpg", AD_PHOTO.read_bytes(), "image/jpeg"))],
+            data={"report": '{"text": "Giấy dán kín cột điện đầu kiệt"}'},
+        )
+        assert r.status_code == 202, r.text
+        report_id = r.json()["report_id"]
+        wait_for(
+            lambda: _processed(live_runtime.engine, report_id),
+            timeout=90,
+            what="the worker to read the photo and process the report",
+        )
+    finally:
+        w.stop()
+    with Session(live_runtime.engine) as s:
+        case = s.scalars(
+            select(Case).join(Report, Report.case_id == Case.id).where(Report.id == report_id)
+        ).one()
+        phones = s.scalars(select(ReportPhone).where(ReportPhone.report_id == report_id)).all()
+    assert (case.category, case.subtype) == ("ad", "jobs")
+    assert sorted(p.e164 for p in phones) == ["+84594475195", "+84879439875"]
+    assert all(p.source.startswith("photo:1/box:") for p in phones)
 
 
 def test_broker_down_at_intake_is_processed_after_it_returns(
