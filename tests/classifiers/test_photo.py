@@ -83,12 +83,19 @@ def test_power_lines_dispute_a_cable_reading_of_dien(
     assert not telecom.disputed
     assert power.disputed or power.category == "other"
     assert power.confidence < telecom.confidence
+    assert power.confidence < 0.95  # text and photo disagree: no near-certainty
     assert json.dumps(power.evidence())  # recorded on the case as it is
 
 
 def test_without_photos_the_text_decides_alone(model: text_model.TextModel) -> None:
     text = "Quảng cáo hút hầm cầu dán kín cột điện"
     assert model.decide_with_photos(text, []) == model.decide(text)
+
+
+def test_the_join_never_sharpens_the_text(model: text_model.TextModel) -> None:
+    assert model.fusion is not None
+    assert 0 < model.fusion.text_weight <= 1.0
+    assert model.fusion.photo_weight > 0
 
 
 def test_calibration_error() -> None:
