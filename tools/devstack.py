@@ -313,13 +313,24 @@ def _bench(bin_: Path, env: dict[str, str], args: list[str]) -> int:
     ).returncode
 
 
+def _model_is_stale(artifact: Path) -> bool:
+    """Missing, or older than the corpus or the code it was trained with (after a pull)."""
+    if not artifact.exists():
+        return True
+    sources = [
+        *(ROOT / "classifiers" / "corpus").glob("*.csv"),
+        *(ROOT / "classifiers").glob("*.py"),
+    ]
+    return any(src.stat().st_mtime > artifact.stat().st_mtime for src in sources)
+
+
 def cmd_run(_args: list[str]) -> int:
     bin_, pg_bin, env, data = prepare()
     triage = str(bin_ / "triage")
     for step in (["db", "upgrade"], ["units", "load"], ["wards", "load"]):
         sh(triage, *step, cwd=ROOT, env=env)
-    if not (LOCAL / "models" / "text.joblib").exists():
-        sh(triage, "model", "train", cwd=ROOT, env=env)  # from the corpus in the repo, ~5 s
+    if _model_is_stale(LOCAL / "models" / "text.joblib"):
+        sh(triage, "model", "train", cwd=ROOT, env=env)  # from the corpus in the repo, ~6 s
     sh(triage, "seed", "demo", cwd=ROOT, env=env)
     host, port = env.get("TRIAGE_HOST", "127.0.0.1"), env.get("TRIAGE_PORT", "8000")
     env.setdefault("TRIAGE_PUBLIC_BASE_URL", f"http://{host}:{port}")
