@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import joblib
 import numpy as np
@@ -199,43 +199,6 @@ class TextModel:
         if not isinstance(model, TextModel):
             raise TypeError(f"{path} is not a text model")
         return model
-
-
-class Classifier(Protocol):
-    @property
-    def meta(self) -> dict[str, Any]: ...
-
-    def decide(self, text: str) -> Decision: ...
-
-    def decide_with_photos(
-        self, text: str, photos: Sequence[dict[str, float]], photo_texts: Sequence[str] = ()
-    ) -> Decision: ...
-
-
-class LazyTextModel:
-    """A saved model read from disk on its first use, then kept: processes that never
-    classify (the API, CLI commands) never pay for loading it."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._model: TextModel | None = None
-
-    def _get(self) -> TextModel:
-        if self._model is None:
-            self._model = TextModel.load(self.path)
-        return self._model
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        return self._get().meta
-
-    def decide(self, text: str) -> Decision:
-        return self._get().decide(text)
-
-    def decide_with_photos(
-        self, text: str, photos: Sequence[dict[str, float]], photo_texts: Sequence[str] = ()
-    ) -> Decision:
-        return self._get().decide_with_photos(text, photos, photo_texts)
 
 
 def read_examples(path: Path) -> list[Example]:

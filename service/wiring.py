@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from classifiers.text import LazyTextModel
+from classifiers.handle import LazyTextModel
 from service.cases.service import DuePolicy
 from service.celery_app import CeleryDispatcher, configure_celery
 from service.config import Settings

@@ -14,7 +14,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.ocr import OcrLine, PhotoReader, PhotoReading, open_image
-from classifiers.photo import measure
 from service.reports.blobs import BlobStore
 from service.reports.models import Photo, PhotoAnalysis
 
@@ -45,7 +44,10 @@ def analyse_report_photos(
             session.scalars(select(PhotoAnalysis.sha256).where(PhotoAnalysis.sha256.in_(shas)))
         )
     read = 0
-    for sha in dict.fromkeys(s for s in shas if s not in done):
+    todo = list(dict.fromkeys(s for s in shas if s not in done))
+    if todo:
+        from classifiers.photo import measure  # OpenCV: loaded by workers that read photos
+    for sha in todo:
         try:
             image = open_image(blobs.path_for(sha).read_bytes())
         except OSError as exc:  # the file is gone or unreadable: evidence lost, not fatal

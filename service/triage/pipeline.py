@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from classifiers.handle import Classifier
 from classifiers.operators import operator_in
 from classifiers.phones import extract_phones
 from classifiers.photo_text import operator_on_photo, phones_on_photo
-from classifiers.text import Classifier
 from service.areas import service as area_service
 from service.areas.service import WardMatch
 from service.cases import service as case_service
