@@ -3,7 +3,8 @@
 Knows the current names of the units and the former units merged into them (2025), with and
 without diacritics. Precision first: a bare name counts only if it is unambiguous and at
 least two words long; otherwise it must follow a unit word ("phường", "xã", "P.", "thị trấn").
-A name that points to two units is no answer.
+A name that points to two units is no answer, unless its unit word tells them apart:
+"phường Phú Xuân" is today's ward, "xã Phú Xuân" the commune merged into Phú Hồ.
 """
 
 import re
@@ -13,7 +14,9 @@ from dataclasses import dataclass
 
 from classifiers.textnorm import canonical_tones, fold, nfc
 
-_UNIT_WORDS = ("phuong", "xa", "thi tran", "p", "tt")
+# Unit words as folded, and the kind of unit each names.
+_KIND_OF_WORD = {"phuong": "phuong", "p": "phuong", "xa": "xa", "thi tran": "thi tran",
+                 "tt": "thi tran"}  # fmt: skip
 _STREET_WORDS = ("duong", "pho", "kiet", "hem", "ngo", "tuyen", "dai lo")
 _TYPE_PREFIX = re.compile(r"^(phuong|xa|thi tran)\s+")
 _TYPE_PREFIX_VI = re.compile(r"^(phường|xã|thị trấn)\s+")
@@ -25,6 +28,7 @@ class Unit:
     code: str
     name: str
     former: tuple[str, ...] = ()  # "Xã Hồng Thủy", "Phường Vỹ Dạ"…
+    kind: str = ""  # "Phường", "Xã", "Thị trấn"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,18 +60,27 @@ class PlaceIndex:
 class _Names:
     def __init__(self, units: list[Unit], normalise: Callable[[str], str]) -> None:
         self._normalise = normalise
-        owners: dict[str, dict[str, bool]] = defaultdict(dict)
+        # name → unit code → (is a former name, kind of unit)
+        owners: dict[str, dict[str, tuple[bool, str]]] = defaultdict(dict)
         for unit in units:
             for old in unit.former:
-                owners[self._bare(old)].setdefault(unit.code, True)
-            owners[self._bare(unit.name)][unit.code] = False  # the current name wins
-        # A name shared by several units is ambiguous: no answer from it.
+                owners[self._bare(old)].setdefault(unit.code, (True, _kind(old)))
+            owners[self._bare(unit.name)][unit.code] = (False, fold(unit.kind))  # current wins
+        # A name shared by several units is ambiguous: no answer from it alone…
         self._owner = {
-            name: next(iter(codes.items()))
+            name: (code, former)
             for name, codes in owners.items()
             if len(codes) == 1 and name
+            for code, (former, _) in codes.items()
         }
-        self._longest_first = sorted(self._owner, key=len, reverse=True)
+        # …but its unit word may tell them apart.
+        by_kind: dict[tuple[str, str], list[tuple[str, bool]]] = defaultdict(list)
+        for name, codes in owners.items():
+            for code, (former, kind) in codes.items():
+                if kind:
+                    by_kind[(name, kind)].append((code, former))
+        self._by_kind = {key: hits[0] for key, hits in by_kind.items() if len(hits) == 1}
+        self._longest_first = sorted((n for n in owners if n), key=len, reverse=True)
 
     def _bare(self, name: str) -> str:
         return _TYPE_PREFIX.sub("", fold(name)) if self._normalise is fold else _strip_type(name)
@@ -80,12 +93,15 @@ class _Names:
             for m in re.finditer(rf"(?<= ){re.escape(name)}(?= )", normalised):
                 words_before = len(normalised[: m.start()].split())
                 before = folded_words[max(0, words_before - 2) : words_before]
-                unit_word = any(" ".join(before[-n:]) in _UNIT_WORDS for n in (1, 2) if before)
+                kind = _unit_word_kind(before)
                 street = bool(before) and before[-1] in _STREET_WORDS
-                if street or (not unit_word and len(name.split()) < 2):
+                if street or (kind is None and len(name.split()) < 2):
                     continue  # "đường Phú Hội" is a street, anywhere
-                code, former = self._owner[name]
-                found.append(PlaceMatch(code, current_names[code], name, former, unit_word))
+                owner = self._owner.get(name) or (self._by_kind.get((name, kind)) if kind else None)
+                if owner is None:
+                    continue  # a name several units share, and nothing tells them apart
+                code, former = owner
+                found.append(PlaceMatch(code, current_names[code], name, former, kind is not None))
         if not found:
             return None
         if len({f.code for f in found}) > 1:
@@ -95,6 +111,20 @@ class _Names:
                 return None
             found = [f for f in found if f.code in explicit]
         return max(found, key=lambda f: (f.with_unit_word, not f.former, len(f.said)))
+
+
+def _unit_word_kind(before: list[str]) -> str | None:
+    """The kind of unit named by the word(s) just before a name ("thị trấn", "P."), if any."""
+    for n in (2, 1):
+        if len(before) >= n and (kind := _KIND_OF_WORD.get(" ".join(before[-n:]))):
+            return kind
+    return None
+
+
+def _kind(name: str) -> str:
+    """The kind a former unit's name starts with: "Xã Phú Xuân" → "xa"."""
+    match = _TYPE_PREFIX.match(fold(name))
+    return match.group(1) if match else ""
 
 
 def lower(text: str) -> str:

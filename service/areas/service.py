@@ -167,9 +167,9 @@ class NamedPlace:
 def ward_named_in(session: Session, *, text: str) -> NamedPlace | None:
     """The ward the text names (current or former name, with or without diacritics)."""
     rows = tuple(
-        (code, name, tuple(former or ()))
-        for code, name, former in session.execute(
-            select(Ward.code, Ward.name, Ward.former_units).order_by(Ward.code)
+        (code, name, tuple(former or ()), kind)
+        for code, name, former, kind in session.execute(
+            select(Ward.code, Ward.name, Ward.former_units, Ward.type).order_by(Ward.code)
         )
     )
     found = _place_index(rows).find(text)
@@ -193,8 +193,8 @@ def ward_named_in(session: Session, *, text: str) -> NamedPlace | None:
 
 
 @functools.lru_cache(maxsize=4)
-def _place_index(rows: tuple[tuple[str, str, tuple[str, ...]], ...]) -> PlaceIndex:
-    return PlaceIndex(Unit(code, name, former) for code, name, former in rows)
+def _place_index(rows: tuple[tuple[str, str, tuple[str, ...], str], ...]) -> PlaceIndex:
+    return PlaceIndex(Unit(code, name, former, kind) for code, name, former, kind in rows)
 
 
 def get_ward_by_code(session: Session, *, code: str) -> Ward:

@@ -17,6 +17,7 @@ def index() -> PlaceIndex:
             p["code"],
             p["name"],
             tuple(x.strip() for x in (p.get("before_merger") or "").split(",") if x.strip()),
+            p["type"],
         )
         for p in (f["properties"] for f in features)
     )
@@ -38,6 +39,10 @@ def test_folding_and_tone_placement() -> None:
         ("P.Phú Hội, số 5", "Thuận Hóa", True),
         ("phường Thuận Hòa cũ", "Phú Xuân", True),  # Thuận Hòa ≠ Thuận Hóa
         ("cáp võng ở Phú Bài", "Phú Bài", False),
+        # "Phú Xuân" is today's ward and a commune merged into Phú Hồ: the unit word decides.
+        ("Giấy dán ở phường Phú Xuân", "Phú Xuân", False),
+        ("day cap roi o phuong phu xuan", "Phú Xuân", False),
+        ("Cáp rơi ở xã Phú Xuân cũ", "Phú Hồ", True),
     ],
 )
 def test_units_named_in_text(index: PlaceIndex, text: str, ward: str, former: bool) -> None:
@@ -53,6 +58,7 @@ def test_units_named_in_text(index: PlaceIndex, text: str, ward: str, former: bo
         "đường Phú Hội số 5",  # a street, which may be anywhere
         "cáp treo võng thấp",
         "gặp anh Hòa ở đầu kiệt",
+        "cáp treo ở Phú Xuân",  # today's ward, or the former commune: nothing tells
     ],
 )
 def test_no_answer_rather_than_a_guess(index: PlaceIndex, text: str) -> None:
