@@ -1,6 +1,7 @@
 """What the text read off a photo says: phone numbers (with the boxes they were read from)
 and the operator named on a cable label."""
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from classifiers.ocr import PhotoReading
@@ -38,3 +39,10 @@ def phones_on_photo(
 def operator_on_photo(reading: PhotoReading) -> str | None:
     """An operator's name on a cable's identification label, if exactly one is legible."""
     return operator_in(reading.text)
+
+
+def operator_of(text: str, readings: Sequence[PhotoReading]) -> str | None:
+    """The operator the report's text names, else the first one legible on its photos."""
+    return operator_in(text) or next(
+        (op for reading in readings if (op := operator_on_photo(reading))), None
+    )

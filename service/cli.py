@@ -504,8 +504,8 @@ def classify(
     """Read JSON lines {"text": …, "photos": [path, …]} on stdin, write one decision per line
     on stdout: {"category", "subtype", "priority", "confidence", "operator", "phones"}.
     Photos are read (OCR) and join the decision; their numbers join the phones."""
-    from classifiers.operators import operator_in
     from classifiers.phones import extract_phones
+    from classifiers.photo_text import operator_of, phones_on_photo
     from classifiers.text import TextModel
 
     try:
@@ -528,14 +528,11 @@ def classify(
         decision = model.decide_with_photos(
             text, [features for _, features in seen], [reading.text for reading, _ in seen]
         )
-        operator = None
-        if decision.category == "cable":
-            operator = operator_in(text) or next(
-                (op for reading, _ in seen if (op := operator_in(reading.text))), None
-            )
+        readings = [reading for reading, _ in seen]
+        operator = operator_of(text, readings) if decision.category == "cable" else None
         phones = [p.e164 for p in extract_phones(text)]
-        for i, (reading, _) in enumerate(seen, start=1):
-            phones += [p.e164 for p in _phones_on(reading, i) if p.e164 not in phones]
+        for i, reading in enumerate(readings, start=1):
+            phones += [p.e164 for p in phones_on_photo(reading, photo=i) if p.e164 not in phones]
         out = {
             "category": decision.category,
             "subtype": decision.subtype,
@@ -549,25 +546,35 @@ def classify(
         typer.echo(json.dumps(out, ensure_ascii=False))
 
 
-def _read_photo(path: Path) -> tuple[Any, dict[str, float]]:
-    """OCR and features of one image file; OSError when it is not a readable image."""
+def _open_photo(path: Path) -> Any:
+    """The image in a file, upright; OSError with a message a person can act on."""
     from PIL import UnidentifiedImageError
 
-    from classifiers.ocr import open_image, shared_reader
+    from classifiers.ocr import open_image
+
+    try:
+        return open_image(path.read_bytes())
+    except FileNotFoundError as exc:
+        raise OSError("no such file") from exc
+    except IsADirectoryError as exc:
+        raise OSError("a folder, not an image") from exc
+    except UnidentifiedImageError as exc:
+        raise OSError("not an image this reader knows (JPEG, PNG, WebP, GIF, TIFF…)") from exc
+    except OSError as exc:
+        raise OSError(f"cannot be read: {exc}") from exc
+
+
+def _read_photo(path: Path) -> tuple[Any, dict[str, float]]:
+    """OCR and features of one image file (OSError: see _open_photo)."""
+    from classifiers.ocr import shared_reader
     from classifiers.photo import measure
 
     try:
-        image = open_image(path.read_bytes())
-    except UnidentifiedImageError as exc:
-        raise OSError(f"{path}: not an image") from exc
+        image = _open_photo(path)
+    except OSError as exc:
+        raise OSError(f"{path}: {exc}") from exc
     reading = shared_reader().read(image)
     return reading, measure(image, reading)
-
-
-def _phones_on(reading: Any, photo: int) -> list[Any]:
-    from classifiers.photo_text import phones_on_photo
-
-    return phones_on_photo(reading, photo=photo)
 
 
 @app.command("phones")
@@ -583,31 +590,21 @@ def phones(
 ) -> None:
     """Read the phone numbers off photos: one JSON line per image {"file", "numbers"}.
     An unreadable file gets {"file", "error"} and the exit status 1."""
-    from PIL import UnidentifiedImageError
-
-    from classifiers.ocr import open_image, shared_reader
+    from classifiers.ocr import shared_reader
+    from classifiers.photo_text import phones_on_photo
 
     failed = False
-    reader = None
     for path in images:
         out: dict[str, Any] = {"file": str(path)}
         try:
-            image = open_image(path.read_bytes())
-        except FileNotFoundError:
-            out["error"] = "no such file"
-        except IsADirectoryError:
-            out["error"] = "a folder, not an image"
-        except UnidentifiedImageError:
-            out["error"] = "not an image this reader knows (JPEG, PNG, WebP, GIF, TIFF…)"
+            image = _open_photo(path)
         except OSError as exc:
-            out["error"] = f"cannot be read: {exc}"
-        if "error" in out:
+            out["error"] = str(exc)
             failed = True
             typer.echo(json.dumps(out, ensure_ascii=False))
             continue
-        reader = reader or shared_reader()
-        reading = reader.read(image)
-        found = _phones_on(reading, 1)
+        reading = shared_reader().read(image)
+        found = phones_on_photo(reading, photo=1)
         out["numbers"] = [p.e164 for p in found]
         if details:
             out["found"] = [

@@ -16,9 +16,8 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from classifiers.handle import Classifier
-from classifiers.operators import operator_in
 from classifiers.phones import extract_phones
-from classifiers.photo_text import operator_on_photo, phones_on_photo
+from classifiers.photo_text import operator_of, phones_on_photo
 from service.areas import service as area_service
 from service.areas.service import WardMatch
 from service.cases import service as case_service
@@ -194,9 +193,7 @@ def read_evidence(session: Session, ctx: ReportContext, policy: ProcessingPolicy
         report_service.record_phones(session, report_id=report.id, phones=phones)
         ctx.notes["phones"] = sorted({p.e164 for p in phones})
     elif case.category == "cable" and case.operator_slug is None:
-        case.operator_slug = operator_in(report.text) or next(
-            (op for a in ctx.photos if (op := operator_on_photo(a.reading))), None
-        )
+        case.operator_slug = operator_of(report.text, [a.reading for a in ctx.photos])
 
 
 STEPS: tuple[Step, ...] = (
