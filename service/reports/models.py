@@ -42,6 +42,12 @@ class Report(Base):
             "ix_reports_thread_id", "thread_id", postgresql_where=sql_text("thread_id IS NOT NULL")
         ),
         Index("ix_reports_case_id", "case_id", postgresql_where=sql_text("case_id IS NOT NULL")),
+        # Every report looks for follow-ups of its own tracking code (service.reports.threads).
+        Index(
+            "ix_reports_follow_up_code",
+            "follow_up_code",
+            postgresql_where=sql_text("follow_up_code IS NOT NULL"),
+        ),
         CheckConstraint(
             f"location_source IS NULL OR location_source IN {LOCATION_SOURCES!r}",
             name="location_source",

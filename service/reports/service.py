@@ -328,22 +328,6 @@ def get_report_by_tracking_code(session: Session, *, code: str) -> Report:
     return report
 
 
-def find_case_id_by_tracking_code(session: Session, *, code: str) -> int | None:
-    return session.scalar(select(Report.case_id).where(Report.tracking_code == code.upper()))
-
-
-def find_thread_case_id(session: Session, *, channel: str, thread_id: str) -> int | None:
-    """The case of an earlier report in the same channel thread, if any."""
-    return session.scalar(
-        select(Report.case_id)
-        .where(
-            Report.channel == channel, Report.thread_id == thread_id, Report.case_id.is_not(None)
-        )
-        .order_by(Report.id)
-        .limit(1)
-    )
-
-
 def lat_lon(geom: Any) -> tuple[float, float] | None:
     if geom is None:
         return None

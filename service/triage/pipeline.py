@@ -25,6 +25,7 @@ from service.cases.service import DuePolicy
 from service.geo import point
 from service.outbox import service as outbox_service
 from service.reports import service as report_service
+from service.reports import threads
 from service.reports.blobs import BlobStore
 from service.reports.models import Report
 from service.reports.service import Accepted, IncomingReport, PhotoLimits
@@ -109,20 +110,14 @@ def geotag(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> No
 
 def open_or_attach_case(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
     """A report that follows up a known tracking code, or in an existing channel thread,
-    joins that case; else a new case."""
+    joins that case; else a new case. The thread is locked first, so reports of one thread
+    processed at the same time still make one case."""
     report = ctx.report
-    if report.follow_up_code:
-        existing = report_service.find_case_id_by_tracking_code(session, code=report.follow_up_code)
-        if existing is not None:
-            ctx.case_id = case_service.attach_report(session, case_id=existing, report=report).id
-            return
-    if report.thread_id:
-        existing = report_service.find_thread_case_id(
-            session, channel=report.channel, thread_id=report.thread_id
-        )
-        if existing is not None:
-            ctx.case_id = case_service.attach_report(session, case_id=existing, report=report).id
-            return
+    threads.lock_thread(session, report=report)
+    existing = threads.find_thread_case_id(session, report=report)
+    if existing is not None:
+        ctx.case_id = case_service.attach_report(session, case_id=existing, report=report).id
+        return
     owner = unit_service.find_intake_owner(session)
     has_point = ctx.lat is not None and ctx.lon is not None
     case = case_service.open_case(
