@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -103,9 +104,10 @@ def _filtered(stmt: Select[Case], f: CaseFilter) -> Select[Case]:
         stmt = stmt.where(Case.created_at >= f.created_from)
     if f.created_to:
         stmt = stmt.where(Case.created_at < f.created_to)
-    if f.text and fold(f.text):
-        needle = fold(f.text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Case.search_text.ilike(f"%{needle}%"))
+    for word in fold(f.text or "").split():
+        # Every word, in any order, each at the start of a word of the folded text (so
+        # "cap vong" finds "Dây cáp viễn thông võng"); the trigram index serves regexes too.
+        stmt = stmt.where(Case.search_text.regexp_match(r"\m" + re.escape(word)))
     return stmt
 
 

@@ -68,6 +68,26 @@ def test_filters_by_status_ward_text_and_location(
     assert q(created_from=future) == []
 
 
+def test_text_search_matches_every_word_in_any_order_with_or_without_diacritics(
+    client: TestClient, runtime: Runtime, db_session: Session
+) -> None:
+    sagging = submit(
+        client, runtime, db_session, text="Dây cáp viễn thông võng thấp ngang đường Lê Lợi"
+    )
+    submit(client, runtime, db_session, text="Cáp quang đứt ở Vỹ Dạ")
+
+    def q(text: str) -> list[int]:
+        r = client.get("/api/v1/cases", params={"q": text}, headers=ADMIN)
+        assert r.status_code == 200, r.text
+        return ids(r.json())
+
+    assert q("cáp võng") == [sagging]  # not a phrase: words apart in the text
+    assert q("vong cap") == [sagging]  # any order, no diacritics
+    assert q("VÕNG  thấp   LÊ") == [sagging]  # a word's start is enough
+    assert q("cáp võng đứt") == []  # every word must be there
+    assert q("ong") == []  # inside a word is not a match
+
+
 def test_keyset_pagination_is_stable_and_complete(
     client: TestClient, runtime: Runtime, db_session: Session
 ) -> None:
