@@ -252,16 +252,21 @@ def intake_failures(
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
     ignored: Annotated[bool, typer.Option(help="also show ignored inputs (bounces…)")] = False,
 ) -> None:
-    """Inputs a channel received but could not turn into a report, newest first."""
+    """Inputs a channel received but could not turn into a report, and reports accepted
+    with a part left out (a photo not fetched or dropped), newest first."""
     statuses = ["failed", "ignored"] if ignored else ["failed"]
     with _session(get_settings()) as session:
-        rows = intake_service.list_raw(session, statuses=statuses, channel=channel, limit=limit)
+        rows = intake_service.list_raw(
+            session, statuses=statuses, channel=channel, limit=limit, with_notes=True
+        )
     if not rows:
         typer.echo("no failed inputs")
     for r in rows:
+        status = "accepted, with a part left out" if r.status == "accepted" else r.status
+        reason = (r.reason or "").replace("\n", "\n    ")
         typer.echo(
-            f"#{r.id}  {r.received_at:%Y-%m-%d %H:%M:%S %Z}  {r.channel}  {r.status}  "
-            f"{r.body_size} bytes {r.content_type}\n    {r.reason}"
+            f"#{r.id}  {r.received_at:%Y-%m-%d %H:%M:%S %Z}  {r.channel}  {status}  "
+            f"{r.body_size} bytes {r.content_type}\n    {reason}"
         )
 
 
@@ -337,13 +342,17 @@ def intake_show(
 
 
 _CORPUS = PROJECT_ROOT / "classifiers" / "corpus"
-_MODEL = PROJECT_ROOT / ".local" / "models" / "text.joblib"
+_MODEL_HELP = "artifact (default: TRIAGE_TEXT_MODEL_PATH, the one the service uses)"
+
+
+def _model_path(given: Path | None) -> Path:
+    return given if given is not None else get_settings().text_model_path
 
 
 @model_app.command("train")
 def model_train(
     data: Annotated[Path, typer.Option(help="labelled CSV")] = _CORPUS / "train.csv",
-    out: Annotated[Path, typer.Option(help="artifact to write")] = _MODEL,
+    out: Annotated[Path | None, typer.Option(help=_MODEL_HELP)] = None,
     with_corrections: Annotated[
         bool, typer.Option("--with-corrections", help="add inspectors' relabels from the database")
     ] = False,
@@ -383,8 +392,9 @@ def model_train(
             model.meta["photo_data"] = str(photos.name)
             model.meta["photo_data_sha256"] = text_model.sha256_of([photos])
         bar.update(1)
-    model.save(out)
-    typer.echo(json.dumps({**model.meta, "artifact": str(out)}, ensure_ascii=False))
+    artifact = _model_path(out)
+    model.save(artifact)
+    typer.echo(json.dumps({**model.meta, "artifact": str(artifact)}, ensure_ascii=False))
 
 
 def _fields_of(c: object) -> tuple[str, ...]:
@@ -394,7 +404,7 @@ def _fields_of(c: object) -> tuple[str, ...]:
 @model_app.command("eval")
 def model_eval(
     file: Annotated[Path, typer.Argument(help="labelled CSV, e.g. classifiers/corpus/eval.csv")],
-    model_path: Annotated[Path, typer.Option("--model", help="artifact")] = _MODEL,
+    model_path: Annotated[Path | None, typer.Option("--model", help=_MODEL_HELP)] = None,
     photos: Annotated[
         Path | None,
         typer.Option(help="held-out photo features CSV: also score text+photo decisions"),
@@ -406,7 +416,7 @@ def model_eval(
 
     try:
         examples = text_model.read_examples(file)
-        model = text_model.TextModel.load(model_path)
+        model = text_model.TextModel.load(_model_path(model_path))
     except (OSError, ValueError, TypeError) as exc:
         _fail(f"{exc} (train first: triage model train)")
     decisions = model.decide_many([e.text for e in examples])
@@ -499,7 +509,7 @@ def _eval_with_photos(model: Any, examples: list[Any], photos: Path) -> None:
 
 @app.command("classify")
 def classify(
-    model_path: Annotated[Path, typer.Option("--model", help="artifact")] = _MODEL,
+    model_path: Annotated[Path | None, typer.Option("--model", help=_MODEL_HELP)] = None,
 ) -> None:
     """Read JSON lines {"text": …, "photos": [path, …]} on stdin, write one decision per line
     on stdout: {"category", "subtype", "priority", "confidence", "operator", "phones"}.
@@ -509,7 +519,7 @@ def classify(
     from classifiers.text import TextModel
 
     try:
-        model = TextModel.load(model_path)
+        model = TextModel.load(_model_path(model_path))
     except (OSError, TypeError) as exc:
         _fail(f"{exc} (train first: triage model train)")
     for n, line in enumerate(sys.stdin, start=1):

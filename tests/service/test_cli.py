@@ -210,3 +210,23 @@ def test_model_train_with_corrections_learns_from_inspectors(
             conn.execute(text("DELETE FROM outbox_messages"))
             conn.execute(text("DELETE FROM reports WHERE channel = 'cli-test'"))
             conn.execute(text("DELETE FROM cases WHERE id = :id"), {"id": case_id})
+
+
+def test_model_commands_use_the_services_model_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    artifact = tmp_path / "where-the-service-looks.joblib"
+    monkeypatch.setenv("TRIAGE_TEXT_MODEL_PATH", str(artifact))
+    get_settings.cache_clear()
+    try:
+        missing = runner.invoke(app, ["classify"], input='{"text": "cáp rối"}\n')
+        assert missing.exit_code == 1
+        assert str(artifact) in missing.output  # names the file it looked for
+        trained = runner.invoke(app, ["model", "train", "--no-photos"])
+        assert trained.exit_code == 0, trained.output
+        assert artifact.exists()
+        decided = runner.invoke(app, ["classify"], input='{"text": "Cáp viễn thông rủ thấp"}\n')
+        assert decided.exit_code == 0, decided.output
+        assert json.loads(decided.stdout)["category"] == "cable"
+    finally:
+        get_settings.cache_clear()
