@@ -63,6 +63,9 @@ def build_runtime(
     dispatcher = dispatcher or CeleryDispatcher(configure_celery(settings))
     blobs = BlobStore(settings.media_root)
     limits = PhotoLimits(max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels)
+    fetch_policy = FetchPolicy(
+        allowed_hosts=tuple(settings.photo_url_hosts), max_bytes=settings.max_photo_bytes
+    )
     return Runtime(
         settings=settings,
         engine=engine,
@@ -71,8 +74,6 @@ def build_runtime(
         blobs=blobs,
         photo_limits=limits,
         policy=build_policy(settings),
-        intake=Intake(factory, blobs=blobs, limits=limits),
-        fetch_policy=FetchPolicy(
-            allowed_hosts=tuple(settings.photo_url_hosts), max_bytes=settings.max_photo_bytes
-        ),
+        intake=Intake(factory, blobs=blobs, limits=limits, fetch_policy=fetch_policy),
+        fetch_policy=fetch_policy,
     )

@@ -131,7 +131,12 @@ def bound_runtime(runtime: Runtime, db_session: Session) -> Runtime:
     return replace(
         runtime,
         session_factory=factory,
-        intake=Intake(factory, blobs=runtime.blobs, limits=runtime.photo_limits),
+        intake=Intake(
+            factory,
+            blobs=runtime.blobs,
+            limits=runtime.photo_limits,
+            fetch_policy=runtime.fetch_policy,
+        ),
     )
 
 

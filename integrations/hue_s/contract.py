@@ -55,9 +55,18 @@ class HueSEvent(_Strict):
     created_at: OffsetDatetime = Field(description="when the citizen submitted it, with offset")
 
 
+class HueSPhotoNotFetched(BaseModel):
+    url: str
+    reason: str = Field(examples=["host 'cdn.example.com' is not on the photo-host allow-list"])
+
+
 class HueSAck(BaseModel):
     status: Literal["accepted", "duplicate"]
     event_id: str
     report_id: str = Field(description="Hue-S's report id, as sent")
     triage_report_id: int = Field(description="our report id")
     tracking_code: str
+    photos_not_fetched: list[HueSPhotoNotFetched] = Field(
+        default_factory=list,
+        description="photo URLs we will not fetch, and why; the report is accepted without them",
+    )

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from integrations.hue_s.contract import HueSAck, HueSEvent
+from integrations.hue_s.contract import HueSAck, HueSEvent, HueSPhotoNotFetched
 from integrations.hue_s.parse import parse_event
 from integrations.hue_s.settings import HueSSettings
 from integrations.hue_s.signing import (
@@ -102,6 +102,9 @@ def build_router(runtime: Runtime, settings: HueSSettings) -> APIRouter:
             report_id=outcome.thread_id or "",
             triage_report_id=outcome.accepted.report_id,
             tracking_code=outcome.accepted.tracking_code,
+            photos_not_fetched=[
+                HueSPhotoNotFetched(url=r.url, reason=r.reason) for r in outcome.refused_photo_urls
+            ],
         )
         return JSONResponse(ack.model_dump(), status_code=200 if ack.status == "duplicate" else 202)
 

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.errors import InvalidPhoto, NotFound
 from service.inputs import without_nul
+from service.intake.fetch import FetchPolicy, FetchRefused, check_url
 from service.intake.models import RawInput
 from service.outbox import service as outbox
 from service.reports import service as report_service
@@ -69,6 +70,15 @@ class Outcome:
     external_id: str | None = None
     thread_id: str | None = None
     errors: tuple[dict[str, str], ...] = ()
+    # Photo URLs that will not be fetched (not on the allow-list, not http(s)): the answer
+    # says so at once, and the input keeps the reason (`triage intake failures`).
+    refused_photo_urls: tuple["RefusedPhotoUrl", ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedPhotoUrl:
+    url: str
+    reason: str
 
 
 class RawInputNotFound(NotFound):
@@ -82,11 +92,17 @@ class Intake:
     report in a second transaction. A parser error never loses the input."""
 
     def __init__(
-        self, factory: sessionmaker[Session], *, blobs: BlobStore, limits: PhotoLimits
+        self,
+        factory: sessionmaker[Session],
+        *,
+        blobs: BlobStore,
+        limits: PhotoLimits,
+        fetch_policy: FetchPolicy,
     ) -> None:
         self._factory = factory
         self._blobs = blobs
         self._limits = limits
+        self._fetch_policy = fetch_policy
 
     def receive(
         self,
@@ -171,8 +187,9 @@ class Intake:
         except Exception as exc:  # a parser bug must not lose the input either
             logger.exception("parser crashed", extra={"raw_id": raw_id})
             return self._close(raw_id, "failed", f"parser error: {type(exc).__name__}: {exc}")
+        parsed, refused = self._split_photo_urls(parsed)
         try:
-            accepted = self._accept(raw_id, parsed)
+            accepted = self._accept(raw_id, parsed, notes=[_refusal_note(r) for r in refused])
         except InvalidPhoto as exc:
             return self._close(raw_id, "failed", exc.detail)
         except (OperationalError, InterfaceError):
@@ -187,7 +204,23 @@ class Intake:
             accepted,
             external_id=parsed.incoming.external_id,
             thread_id=parsed.incoming.thread_id,
+            refused_photo_urls=() if accepted.is_duplicate else refused,
         )
+
+    def _split_photo_urls(
+        self, parsed: ParsedReport
+    ) -> tuple[ParsedReport, tuple[RefusedPhotoUrl, ...]]:
+        """Photo URLs the worker would refuse to fetch are refused now, not dropped later."""
+        kept: list[str] = []
+        refused: list[RefusedPhotoUrl] = []
+        for url in parsed.photo_urls:
+            try:
+                check_url(url, self._fetch_policy)
+            except FetchRefused as exc:
+                refused.append(RefusedPhotoUrl(url=url, reason=str(exc)))
+                continue
+            kept.append(url)
+        return replace(parsed, photo_urls=tuple(kept)), tuple(refused)
 
     def retry(self, raw_id: int, *, parse: Callable[[bytes], ParsedReport]) -> Outcome:
         """Parse a stored input again (after a parser fix, or one left `received` by a crash).
@@ -199,10 +232,10 @@ class Intake:
                 return Outcome(raw_id, "duplicate", reason=f"already report {raw.report_id}")
         return self.process(raw_id, body=body, parse=parse)
 
-    def _accept(self, raw_id: int, parsed: ParsedReport) -> Accepted:
-        notes: list[str] = []
+    def _accept(self, raw_id: int, parsed: ParsedReport, *, notes: list[str]) -> Accepted:
         if parsed.drop_bad_photos:
-            parsed, notes = self._without_bad_photos(parsed)
+            parsed, dropped = self._without_bad_photos(parsed)
+            notes = [*notes, *dropped]
         with self._factory.begin() as session:
             if parsed.photo_urls:
                 # Photos come later: fetch them first, then process (EXIF may locate it).
@@ -257,6 +290,10 @@ class Intake:
         return Outcome(raw_id, status, reason=reason)
 
 
+def _refusal_note(refused: RefusedPhotoUrl) -> str:
+    return f"photo {refused.url} not fetched: {refused.reason}"
+
+
 def _set_status(
     session: Session,
     raw_id: int,
@@ -285,9 +322,19 @@ def add_note(session: Session, *, report_id: int, note: str) -> None:
 
 
 def list_raw(
-    session: Session, *, statuses: Sequence[str], channel: str | None = None, limit: int = 50
+    session: Session,
+    *,
+    statuses: Sequence[str],
+    channel: str | None = None,
+    limit: int = 50,
+    with_notes: bool = False,
 ) -> list[RawInput]:
-    stmt = select(RawInput).where(RawInput.status.in_(statuses))
+    """Inputs in these statuses; `with_notes` adds those accepted with a part left out (a
+    photo not fetched or dropped), newest first."""
+    wanted: ColumnElement[bool] = RawInput.status.in_(statuses)
+    if with_notes:
+        wanted = or_(wanted, and_(RawInput.status == "accepted", RawInput.reason.is_not(None)))
+    stmt = select(RawInput).where(wanted)
     if channel:
         stmt = stmt.where(RawInput.channel == channel)
     return list(session.scalars(stmt.order_by(RawInput.id.desc()).limit(limit)))

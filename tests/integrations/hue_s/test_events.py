@@ -11,13 +11,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from integrations.hue_s.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signed_headers
+from service.config import Settings
 from service.demo import jpeg_with_gps
+from service.intake import service as intake_service
 from service.intake.models import RawInput
 from service.outbox.models import OutboxMessage
 from service.reports.models import Photo, Report
 
 SECRET = b"dev-hue-s-secret"
 URL = "/integrations/hue-s/events"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"photo_url_hosts": ["media.hue-s.vn"]})
 
 
 def event(**overrides: Any) -> dict[str, Any]:
@@ -153,6 +160,36 @@ def test_photo_urls_are_fetched_later_before_processing(
             },
         )
     ]
+
+
+def test_photo_urls_we_will_not_fetch_are_named_in_the_answer_and_kept_for_admins(
+    client: TestClient, db_session: Session
+) -> None:
+    allowed, foreign = "https://media.hue-s.vn/p/2.jpg", "https://cdn.example.com/x.jpg"
+    r = post(
+        client,
+        event(photos=[{"url": foreign}, {"url": allowed}, {"url": "ftp://media.hue-s.vn/3"}]),
+    )
+    assert r.status_code == 202, r.text
+    refused = r.json()["photos_not_fetched"]
+    assert [p["url"] for p in refused] == [foreign, "ftp://media.hue-s.vn/3"]
+    assert "allow-list" in refused[0]["reason"]
+    queued = db_session.scalars(select(OutboxMessage.kwargs)).one()
+    assert queued["urls"] == [allowed]  # only what can be fetched is queued
+    raw = db_session.scalars(select(RawInput)).one()
+    assert raw.status == "accepted"
+    assert foreign in (raw.reason or "")
+    listed = intake_service.list_raw(db_session, statuses=["failed"], with_notes=True)
+    assert [row.id for row in listed] == [raw.id]
+
+
+def test_an_event_whose_photos_all_come_from_elsewhere_is_processed_at_once(
+    client: TestClient, db_session: Session
+) -> None:
+    r = post(client, event(photos=[{"url": "https://cdn.example.com/x.jpg"}]))
+    assert r.status_code == 202, r.text
+    assert len(r.json()["photos_not_fetched"]) == 1
+    assert db_session.scalars(select(OutboxMessage.task_name)).all() == ["triage.process_report"]
 
 
 def test_the_generic_api_cannot_claim_the_hue_s_channel(client: TestClient) -> None:
