@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
 
     geotag_tolerance_m: float = 300.0
+    # Public surfaces (Open311, tracking pages, status callbacks) show a report's point
+    # snapped to a grid of about this many metres, never the point itself.
+    public_location_precision_m: float = Field(100.0, gt=0, le=100_000)
     max_body_bytes: int = 40 * 1024 * 1024
     max_photo_bytes: int = 10 * 1024 * 1024
     max_photo_pixels: int = 40_000_000

@@ -38,3 +38,46 @@ def test_newest_revision_downgrades_and_upgrades_cleanly(worker_id: str) -> None
         assert conn.scalar(text("SELECT version_num FROM alembic_version")) == head
         assert conn.scalar(text("SELECT postgis_version()"))
     engine.dispose()
+
+
+NOTE_VISIBILITY = "9c1d2e3f4a01"
+
+
+def test_note_visibility_migration_makes_every_existing_note_internal(worker_id: str) -> None:
+    url = create_database(os.environ["TEST_DATABASE_URL"], f"triage_notes_{worker_id}")
+    cfg = alembic_config(url)
+    before = ScriptDirectory.from_config(cfg).get_revision(NOTE_VISIBILITY).down_revision
+    assert isinstance(before, str)
+    command.upgrade(cfg, before)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        case_id = conn.scalar(
+            text(
+                "INSERT INTO cases (category, status, priority, location_match, due_at,"
+                " search_text) VALUES ('cable', 'triaged', 'normal', 'missing', now(), '')"
+                " RETURNING id"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO case_events (case_id, actor, action, from_status, to_status,"
+                " before, after, note, is_public) VALUES"
+                " (:c, 'an', 'transition', 'new', 'triaged', '{}', '{}', 'chủ nhà khó tính', true)"
+            ),
+            {"c": case_id},
+        )
+    command.upgrade(cfg, NOTE_VISIBILITY)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT note, note_is_public FROM case_events")).one()
+    assert tuple(row) == ("chủ nhà khó tính", False)
+    # Down again: the old code would publish the note, so it is set aside (kept for staff),
+    # and the next upgrade brings it back as an internal note.
+    command.downgrade(cfg, before)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT note, after ->> 'internal_note' FROM case_events")).one()
+    assert tuple(row) == (None, "chủ nhà khó tính")
+    command.upgrade(cfg, NOTE_VISIBILITY)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT note, note_is_public, after FROM case_events")).one()
+    assert tuple(row) == ("chủ nhà khó tính", False, {})
+    engine.dispose()

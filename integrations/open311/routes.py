@@ -154,7 +154,7 @@ def _add_create(router: APIRouter, runtime: Runtime, settings: Open311Settings) 
         row = {
             "service_request_id": code,
             "token": code,
-            "service_notice": "Đã tiếp nhận; hạn xử lý khoảng 7 ngày làm việc.",
+            "service_notice": "Đã nhận phản ánh; hạn xử lý khoảng 7 ngày làm việc.",
             "account_id": None,
         }
         return document(fmt, [row], root="service_requests", item="request")
@@ -183,6 +183,7 @@ def _add_queries(router: APIRouter, runtime: Runtime, settings: Open311Settings)
         with runtime.session_factory() as session:
             rows = public.list_requests(
                 session,
+                precision_m=runtime.settings.public_location_precision_m,
                 codes=service_request_id.split(",") if service_request_id else None,
                 category=service_code,
                 since=None if service_request_id else since,
@@ -197,20 +198,28 @@ def _add_queries(router: APIRouter, runtime: Runtime, settings: Open311Settings)
     )
     def get_request(service_request_id: str, fmt: str) -> Response:
         with runtime.session_factory() as session:
-            rows = public.list_requests(session, codes=[service_request_id])
-        if not rows:
+            found = public.find_request(
+                session,
+                tracking_code=service_request_id,
+                precision_m=runtime.settings.public_location_precision_m,
+            )
+        if found is None:
             return errors(fmt, 404, f"Service request not found with id {service_request_id}")
         return document(
-            fmt, [_request_row(rows[0], settings)], root="service_requests", item="request"
+            fmt, [_request_row(found, settings)], root="service_requests", item="request"
         )
 
     @router.get("/tokens/{token}.{fmt:open311fmt}", openapi_extra=_DOC, responses=_RESPONSES)
     def token(token: str, fmt: str) -> Response:
         with runtime.session_factory() as session:
-            rows = public.list_requests(session, codes=[token])
-        if not rows:
+            found = public.find_request(
+                session,
+                tracking_code=token,
+                precision_m=runtime.settings.public_location_precision_m,
+            )
+        if found is None:
             return errors(fmt, 404, f"Service request not found with token {token}")
-        body = [{"service_request_id": rows[0].tracking_code, "token": token}]
+        body = [{"service_request_id": found.tracking_code, "token": token}]
         return document(fmt, body, root="service_requests", item="request")
 
 
@@ -241,23 +250,26 @@ def _parse_date(value: str, name: str) -> datetime:
 
 
 def _request_row(r: PublicRequest, settings: Open311Settings) -> dict[str, Any]:
+    """One request as public.py allows it; the words of a report an inspector marked
+    publishable only when this channel publishes them (TRIAGE_OPEN311_PUBLISH_DESCRIPTIONS)."""
     # Until the case is classified, the service the citizen picked (Open311 clients filter
     # and show by it); "unclassified" for reports from channels without such a choice.
-    code = r.category if r.category != "unclassified" else (r.category_hint or r.category)
+    code = r.category or r.category_hint or "unclassified"
     service = BY_CODE.get(code) or BY_CODE["unclassified"]
+    words = settings.publish_descriptions
     return {
         "service_request_id": r.tracking_code,
         "status": "closed" if r.status in CLOSED_STATUSES else "open",
         "status_notes": r.status_notes,
         "service_name": service.name,
         "service_code": service.code,
-        "description": r.text if settings.publish_descriptions else None,
+        "description": r.description if words else None,
         "agency_responsible": r.agency,
         "service_notice": None,
         "requested_datetime": iso(r.requested_at),
         "updated_datetime": iso(r.updated_at),
         "expected_datetime": iso(r.expected_at),
-        "address": r.address,
+        "address": r.address if words else None,
         "address_id": None,
         "zipcode": None,
         "lat": r.lat,

@@ -19,8 +19,10 @@ class Open311Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000/open311/v2"
     contact: str = "Sở Khoa học và Công nghệ Huế — dttm@thuathienhue.gov.vn"
     key_service: str = "Xin khoá API qua dttm@thuathienhue.gov.vn (Request an API key by e-mail)"
-    # Report texts can hold personal data (Decree 13/2023): off unless decided otherwise.
-    publish_descriptions: bool = False
+    # Show the words (description, address) of the reports an inspector marked publishable;
+    # a report's words can hold personal data (Decree 13/2023), so no other report's ever
+    # are. False keeps every report's words off Open311.
+    publish_descriptions: bool = True
     max_days: int = 90
 
 

@@ -20,6 +20,7 @@ from service.api.intake_body import read_capped_body
 from service.intake.service import ParsedReport, Unparseable
 from service.reports.service import IncomingPhoto, IncomingReport
 from service.triage import public
+from service.triage.public import CATEGORY_LABELS
 from service.wiring import Runtime
 
 BASE = "/portal"
@@ -138,22 +139,19 @@ def build_router(runtime: Runtime, settings: PortalSettings) -> APIRouter:
 
 def _track_page(request: Request, runtime: Runtime, code: str) -> Response:
     lang = pick_language(request.query_params.get("lang"), request.cookies.get("lang"))
-    info = timeline = ward_name = None
+    info = timeline = None
     with runtime.session_factory() as session:
-        found = public.list_requests(session, codes=[code]) if code else []
-        if found:
-            info = found[0]
+        precision = runtime.settings.public_location_precision_m
+        info = (
+            public.find_request(session, tracking_code=code, precision_m=precision)
+            if code
+            else None
+        )
+        if info is not None:
             timeline = [
                 {"at": i.at.astimezone(LOCAL), "status": i.status, "note": i.note}
                 for i in public.timeline(session, tracking_code=code)
             ]
-            if info.lat is not None and info.lon is not None:
-                ward_name = public.ward_name_at(
-                    session,
-                    lat=info.lat,
-                    lon=info.lon,
-                    tolerance_m=runtime.settings.geotag_tolerance_m,
-                )
     return _page(
         request,
         "track.html",
@@ -161,7 +159,7 @@ def _track_page(request: Request, runtime: Runtime, code: str) -> Response:
         code=code,
         request_info=info,
         timeline=timeline,
-        ward_name=ward_name,
+        category_label=CATEGORY_LABELS[lang].get(info.category or "") if info else None,
         status=200 if info or not code else 404,
     )
 

@@ -19,6 +19,7 @@ from service.api.schemas import (
     PhoneRead,
     PhotoRead,
     PhotoReadingRead,
+    PublicationRequest,
     ReportRead,
     TransitionRequest,
     WardRef,
@@ -161,6 +162,7 @@ def _report(report: Report, readings: dict[str, PhotoReadingRead]) -> ReportRead
         location=_latlon(report.location),
         location_source=report.location_source,
         location_accuracy_m=report.location_accuracy_m,
+        is_publishable=report.is_publishable,
         photos=[
             PhotoRead(
                 id=p.id,
@@ -218,7 +220,12 @@ def transition_case(
     case_id: int, body: TransitionRequest, session: SessionDep, staff: InspectorDep
 ) -> CaseDetail:
     case_service.apply_transition(
-        session, case_id=case_id, target=body.to, actor=staff.name, note=body.note
+        session,
+        case_id=case_id,
+        target=body.to,
+        actor=staff.name,
+        note=body.note,
+        note_is_public=body.public,
     )
     session.expire_all()
     return _detail(session, case_service.get_case(session, case_id=case_id))
@@ -238,6 +245,30 @@ def relabel_case(
         category=body.category,
         subtype=body.subtype,
         priority=body.priority,
+        actor=staff.name,
+        note=body.note,
+    )
+    session.expire_all()
+    return _detail(session, case_service.get_case(session, case_id=case_id))
+
+
+@router.post(
+    "/cases/{case_id}/reports/{report_id}/publication",
+    response_model=CaseDetail,
+    summary="An inspector allows (or withdraws) a report's own words on public surfaces",
+)
+def set_publication(
+    case_id: int,
+    report_id: int,
+    body: PublicationRequest,
+    session: SessionDep,
+    staff: InspectorDep,
+) -> CaseDetail:
+    case_service.set_report_publication(
+        session,
+        case_id=case_id,
+        report_id=report_id,
+        publishable=body.publishable,
         actor=staff.name,
         note=body.note,
     )

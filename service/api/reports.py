@@ -7,16 +7,19 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import SessionDep, Transaction, intake_transaction
+from service.api.deps import SessionDep, SettingsDep, Transaction, intake_transaction
 from service.api.intake_body import parse_intake, read_capped_body
 from service.api.problems import PROBLEM_RESPONSES
-from service.api.schemas import ReportAccepted, ReportCreate, TimelineEntry, TrackRead
-from service.areas.models import Ward
-from service.cases import service as case_service
-from service.errors import InvalidRequest
-from service.reports import service as report_service
+from service.api.schemas import (
+    PublicPoint,
+    ReportAccepted,
+    ReportCreate,
+    TimelineEntry,
+    TrackRead,
+)
+from service.errors import InvalidRequest, TrackingCodeNotFound
 from service.reports.service import IncomingReport
-from service.triage import pipeline
+from service.triage import pipeline, public
 from service.wiring import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["citizens"])
@@ -110,32 +113,30 @@ def _store(
     responses=PROBLEM_RESPONSES,
     summary="A citizen follows a report by its tracking code",
 )
-def track(code: str, session: SessionDep) -> TrackRead:
-    report = report_service.get_report_by_tracking_code(session, code=code)
-    if report.case_id is None:
-        return TrackRead(
-            tracking_code=report.tracking_code,
-            received_at=report.received_at,
-            status="received",
-            category=None,
-            ward_name=None,
-            due_at=None,
-            timeline=[TimelineEntry(at=report.received_at, status="received")],
-        )
-    case = case_service.get_case(session, case_id=report.case_id)
-    ward = session.get(Ward, case.ward_id) if case.ward_id else None
-    events = case_service.list_public_events(session, case_id=case.id)
-    timeline = [TimelineEntry(at=report.received_at, status="received")] + [
-        TimelineEntry(at=e.occurred_at, status=e.to_status) for e in events if e.to_status
-    ]
+def track(code: str, session: SessionDep, settings: SettingsDep) -> TrackRead:
+    precision = settings.public_location_precision_m
+    found = public.find_request(session, tracking_code=code, precision_m=precision)
+    if found is None:
+        raise TrackingCodeNotFound(f"No report has the tracking code {code[:20]!r}.")
+    point = (
+        PublicPoint(lat=found.lat, lon=found.lon, precision_m=precision)
+        if found.lat is not None and found.lon is not None
+        else None
+    )
     return TrackRead(
-        tracking_code=report.tracking_code,
-        received_at=report.received_at,
-        status=case.status,
-        category=case.category,
-        ward_name=ward.name if ward else None,
-        due_at=case.due_at,
-        timeline=timeline,
+        tracking_code=found.tracking_code,
+        received_at=found.requested_at,
+        status=found.status,
+        category=found.category,
+        ward_name=found.ward_name,
+        due_at=found.expected_at,
+        location=point,
+        description=found.description,
+        address=found.address,
+        timeline=[
+            TimelineEntry(at=i.at, status=i.status, note=i.note)
+            for i in public.timeline(session, tracking_code=found.tracking_code)
+        ],
     )
 
 

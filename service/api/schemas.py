@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from service.inputs import OffsetDatetime, StrictInput
 
@@ -137,6 +137,9 @@ class ReportRead(BaseModel):
     location: LatLon | None
     location_source: str | None
     location_accuracy_m: float | None
+    is_publishable: bool = Field(
+        description="an inspector allowed its words (text, address) on public surfaces"
+    )
     photos: list[PhotoRead]
 
 
@@ -150,6 +153,11 @@ class CaseEventRead(BaseModel):
     before: dict[str, object]
     after: dict[str, object]
     note: str | None
+    is_public: bool = Field(description="the event appears on the public timeline")
+    note_is_public: bool = Field(
+        description="the note is shown to the citizen (tracking page, Open311, callbacks); "
+        "otherwise it is internal"
+    )
 
 
 class PhoneRead(BaseModel):
@@ -174,6 +182,20 @@ class TransitionRequest(_Strict):
         "new", "triaged", "assigned", "in_progress", "resolved", "closed", "rejected", "reopened"
     ] = Field(description="target status", examples=["triaged"])
     note: str | None = Field(None, max_length=2000)
+    public: StrictBool = Field(
+        False,
+        description="the note is written for the citizen and shown with the move on the "
+        "tracking page, in Open311 status_notes and status callbacks; by default it is "
+        "internal",
+    )
+
+
+class PublicationRequest(_Strict):
+    publishable: StrictBool = Field(
+        description="allow the report's own words (text, address) on public surfaces, "
+        "having checked them for personal data; false withdraws them"
+    )
+    note: str | None = Field(None, max_length=2000, description="internal")
 
 
 class ClassificationRequest(_Strict):
@@ -192,6 +214,13 @@ class ClassificationRequest(_Strict):
 class TimelineEntry(BaseModel):
     at: datetime
     status: str
+    note: str | None = Field(None, description="a note written for the citizen")
+
+
+class PublicPoint(BaseModel):
+    lat: float
+    lon: float
+    precision_m: float = Field(description="snapped to a grid of about this size")
 
 
 class TrackRead(BaseModel):
@@ -200,7 +229,13 @@ class TrackRead(BaseModel):
     tracking_code: str
     received_at: datetime
     status: str
-    category: str | None
+    category: str | None = Field(
+        description="cable, ad or other once classified (not while a person still has to "
+        "check the classifier's guess)"
+    )
     ward_name: str | None
     due_at: datetime | None
+    location: PublicPoint | None
+    description: str | None = Field(description="only once an inspector allowed it")
+    address: str | None = Field(description="only once an inspector allowed it")
     timeline: list[TimelineEntry]

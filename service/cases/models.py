@@ -92,6 +92,10 @@ class CaseEvent(Base):
     before: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     after: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     note: Mapped[str | None] = mapped_column(Text)
+    # The event (its status move) appears on the public timeline and in status callbacks.
     is_public: Mapped[bool] = mapped_column(default=False)
+    # The note is written for the citizen; otherwise it stays with the staff, even on a
+    # public event.
+    note_is_public: Mapped[bool] = mapped_column(default=False, server_default="false")
 
     case: Mapped[Case] = relationship(back_populates="events")

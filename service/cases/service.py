@@ -12,7 +12,7 @@ from service.areas.service import WardMatch
 from service.cases import workflow
 from service.cases.deadlines import add_working_days
 from service.cases.models import SUBTYPES, Case, CaseEvent
-from service.errors import CaseNotFound, InvalidRequest
+from service.errors import CaseNotFound, InvalidRequest, ReportNotFound
 from service.outbox import service as outbox
 from service.reports.models import Report
 from service.textnorm import fold
@@ -79,8 +79,16 @@ def attach_report(session: Session, *, case_id: int, report: Report) -> Case:
 
 
 def apply_transition(
-    session: Session, *, case_id: int, target: str, actor: str, note: str | None
+    session: Session,
+    *,
+    case_id: int,
+    target: str,
+    actor: str,
+    note: str | None,
+    note_is_public: bool = False,
 ) -> Case:
+    """Move the case; the move is public (timeline, callbacks), its note only when the
+    inspector wrote it for the citizen (`note_is_public`)."""
     case = get_case(session, case_id=case_id, for_update=True)
     workflow.check_transition(case_id=case.id, current=case.status, target=target)
     before = case.status
@@ -94,6 +102,7 @@ def apply_transition(
         from_status=before,
         to_status=target,
         note=note,
+        note_is_public=note_is_public and note is not None,
         is_public=True,
         before={"status": before},
         after={"status": target},
@@ -110,6 +119,7 @@ def _record(
     from_status: str | None = None,
     to_status: str | None = None,
     note: str | None = None,
+    note_is_public: bool = False,
     is_public: bool = False,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
@@ -121,6 +131,7 @@ def _record(
         from_status=from_status,
         to_status=to_status,
         note=note,
+        note_is_public=note_is_public,
         is_public=is_public,
         before=before or {},
         after=after or {},
@@ -168,6 +179,31 @@ def apply_classification(
     if evidence:
         after["evidence"] = evidence
     _record(session, case, action="classified", before=before, after=after)
+
+
+def set_report_publication(
+    session: Session,
+    *,
+    case_id: int,
+    report_id: int,
+    publishable: bool,
+    actor: str,
+    note: str | None,
+) -> Case:
+    """An inspector allows (or withdraws) a report's own words on public surfaces, having
+    read them for personal data. Audited: an internal event with who, when and the change."""
+    case = get_case(session, case_id=case_id, for_update=True)
+    report = session.scalar(
+        select(Report).where(Report.id == report_id, Report.case_id == case.id).with_for_update()
+    )
+    if report is None:
+        raise ReportNotFound(f"Case {case.id} has no report {report_id}.")
+    before = {"report_id": report.id, "publishable": report.is_publishable}
+    report.is_publishable = publishable
+    case.updated_at = datetime.now(UTC)
+    after = {"report_id": report.id, "publishable": publishable}
+    _record(session, case, action="publication", actor=actor, note=note, before=before, after=after)
+    return case
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,15 +289,5 @@ def list_case_reports(session: Session, *, case_id: int) -> list[Report]:
             .where(Report.case_id == case_id)
             .options(selectinload(Report.photos))
             .order_by(Report.id)
-        )
-    )
-
-
-def list_public_events(session: Session, *, case_id: int) -> list[CaseEvent]:
-    return list(
-        session.scalars(
-            select(CaseEvent)
-            .where(CaseEvent.case_id == case_id, CaseEvent.is_public.is_(True))
-            .order_by(CaseEvent.id)
         )
     )

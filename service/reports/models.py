@@ -81,6 +81,9 @@ class Report(Base):
     # What the channel sent that has no column of its own (service code, photo names…).
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # An inspector has read the report's own words (text, address) and allowed them on
+    # public surfaces; until then only its code, status, ward and a rounded point are shown.
+    is_publishable: Mapped[bool] = mapped_column(default=False, server_default="false")
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
 
     photos: Mapped[list["Photo"]] = relationship(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from service.cases.models import Case, CaseEvent
 from service.outbox import service as outbox
 from service.reports.models import Report
+from service.triage.public import public_note
 
 
 def fan_out_public_change(
@@ -42,7 +43,8 @@ def fan_out_public_change(
 
 @dataclass(frozen=True, slots=True)
 class StatusNotice:
-    """What a channel may tell the citizen about a change: no staff names, no internals."""
+    """What a channel may tell the citizen about a change: no staff names, no internal
+    note, no report words, no location (public.py decides what a note may say)."""
 
     report_id: int
     external_id: str | None
@@ -69,7 +71,7 @@ def status_notice(session: Session, *, report_id: int, event_id: int) -> StatusN
         event_id=event.id,
         status=event.to_status,
         occurred_at=event.occurred_at,
-        note=event.note,
+        note=public_note(event),
         due_at=case.due_at if case else None,
     )
 

@@ -18,6 +18,7 @@ from service.reports.service import IncomingReport
 from service.triage import notify, pipeline
 from service.wiring import Runtime
 from tests.httpserver import LocalHTTPServer, Reply
+from tests.public_data import PUBLIC_NOTE, assert_nothing_private, sensitive_case
 
 SECRET = b"dev-hue-s-secret"
 
@@ -57,7 +58,12 @@ def _hue_s_case(session: Session, runtime: Runtime) -> tuple[int, int]:
     outcome = pipeline.process_report(session, report_id=accepted.report_id, policy=runtime.policy)
     assert outcome.case_id is not None
     case_service.apply_transition(
-        session, case_id=outcome.case_id, target="triaged", actor="inspector:an", note="Đã xem"
+        session,
+        case_id=outcome.case_id,
+        target="triaged",
+        actor="inspector:an",
+        note="Đã xem",
+        note_is_public=True,
     )
     session.flush()
     return accepted.report_id, outcome.case_id
@@ -100,6 +106,7 @@ def test_each_public_change_of_a_hue_s_case_is_sent_signed(
     assert [b["status"] for b in bodies] == ["new", "triaged"]
     assert bodies[1]["report_id"] == "PA-5"
     assert bodies[1]["event_id"] == "evt-5"
+    assert bodies[0]["status_label"] == "Đã mở hồ sơ"
     assert bodies[1]["status_label"] == "Đã phân loại"
     assert bodies[1]["note"] == "Đã xem"
     assert bodies[1]["occurred_at"].endswith("+07:00")
@@ -151,3 +158,22 @@ def test_reports_of_other_channels_get_no_callback(db_session: Session, wired: R
     )
     pipeline.process_report(db_session, report_id=accepted.report_id, policy=wired.policy)
     assert _fan_out(db_session) == []
+
+
+def test_a_callback_body_carries_public_notes_only_and_nothing_private(
+    db_session: Session, wired: Runtime, receiver: LocalHTTPServer
+) -> None:
+    receiver.routes["/status"] = [Reply(204)] * 4
+    sensitive_case(db_session, wired)
+    for m in _fan_out(db_session):
+        send_status.apply(kwargs={**m.kwargs, "outbox_id": m.id}).get()
+    raw = [r.body.decode() for r in receiver.received]
+    for body in raw:
+        assert_nothing_private(body)
+    notes = [(b["status"], b["note"]) for b in map(json.loads, raw)]
+    assert notes == [
+        ("new", None),
+        ("triaged", None),  # an internal note stays inside
+        ("assigned", PUBLIC_NOTE),
+        ("in_progress", None),
+    ]

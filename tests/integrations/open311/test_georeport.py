@@ -1,6 +1,7 @@
 """Open311 GeoReport v2: every answer validates against the spec's document shapes (the
 same XSD the real servers' answers in tests/data/open311 validate against), XML and JSON."""
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -12,11 +13,20 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from integrations.open311.settings import get_open311_settings
+from service.cases import service as case_service
 from service.intake.models import RawInput
 from service.outbox.models import OutboxMessage
 from service.reports.models import Report
 from service.triage import pipeline
 from service.wiring import Runtime
+from tests.public_data import (
+    ADDRESS,
+    DESCRIPTION,
+    PUBLIC_NOTE,
+    assert_nothing_private,
+    sensitive_case,
+)
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "open311"
 XSD = etree.XMLSchema(etree.parse(str(DATA / "georeport-v2.xsd")))
@@ -204,3 +214,73 @@ def test_errors_are_the_specs_error_lists(
     failed = db_session.scalars(select(RawInput.status)).all()
     assert failed
     assert set(failed) == {"failed"}
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_requests_publish_no_words_no_reporter_no_exact_point_and_no_internal_note(
+    client: TestClient, db_session: Session, bound_runtime: Runtime, fmt: str
+) -> None:
+    case = sensitive_case(db_session, bound_runtime)
+    listed = client.get(f"/open311/v2/requests.{fmt}")  # no key: anyone can read this
+    one = client.get(f"/open311/v2/requests/{case.tracking_code}.{fmt}")
+    for answer in (listed, one):
+        assert answer.status_code == 200
+        assert_nothing_private(answer.text)
+        if fmt == "json":
+            rows = json_ok(answer, "service_requests")
+            row = next(r for r in rows if r["service_request_id"] == case.tracking_code)
+        else:
+            doc = xml_ok(answer, "service_requests")
+            (element,) = doc.xpath(
+                f"/service_requests/request[service_request_id='{case.tracking_code}']"
+            )
+            row = {child.tag: child.text for child in element}
+        assert row["description"] is None
+        assert row["address"] is None
+        assert float(row["lat"]) == case.public_lat  # snapped to the ~100 m grid
+        assert float(row["long"]) == case.public_lon
+        assert row["status_notes"] == PUBLIC_NOTE  # the note written for the citizen
+        assert row["service_code"] == "cable"
+
+
+def test_words_appear_only_for_a_report_marked_publishable(
+    client: TestClient, db_session: Session, bound_runtime: Runtime
+) -> None:
+    case = sensitive_case(db_session, bound_runtime)
+    case_service.set_report_publication(
+        db_session,
+        case_id=case.case_id,
+        report_id=case.report_id,
+        publishable=True,
+        actor="Lê Minh Khoa",
+        note=None,
+    )
+    db_session.flush()
+    row = json_ok(client.get(f"/open311/v2/requests/{case.tracking_code}.json"), "service_requests")
+    assert (row[0]["description"], row[0]["address"]) == (DESCRIPTION, ADDRESS)
+    xml = xml_ok(client.get(f"/open311/v2/requests/{case.tracking_code}.xml"), "service_requests")
+    assert xml.xpath("/service_requests/request/description/text()") == [DESCRIPTION]
+    assert "0914222333" not in str(row)  # the reporter's own contact: never
+
+
+@pytest.fixture
+def words_off(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TRIAGE_OPEN311_PUBLISH_DESCRIPTIONS", "false")
+    get_open311_settings.cache_clear()
+    yield
+    get_open311_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("words_off")
+def test_publish_descriptions_off_keeps_even_publishable_words_off_open311(
+    client: TestClient, db_session: Session, bound_runtime: Runtime
+) -> None:
+    case = sensitive_case(db_session, bound_runtime)
+    case_service.set_report_publication(
+        db_session, case_id=case.case_id, report_id=case.report_id, publishable=True,
+        actor="Lê Minh Khoa", note=None,
+    )  # fmt: skip
+    db_session.flush()
+    row = json_ok(client.get(f"/open311/v2/requests/{case.tracking_code}.json"), "service_requests")
+    assert (row[0]["description"], row[0]["address"]) == (None, None)
+    assert row[0]["status_notes"] == PUBLIC_NOTE

@@ -15,6 +15,7 @@ from service.intake.models import RawInput
 from service.reports.models import Photo, Report
 from service.triage import pipeline
 from service.wiring import Runtime
+from tests.public_data import PUBLIC_NOTE, assert_nothing_private, sensitive_case
 
 
 def csrf_token(page: str) -> str:
@@ -101,7 +102,8 @@ def test_a_report_ends_on_a_page_with_its_tracking_code(
     track = client.get(f"/portal/track?code={code.lower()}")
     assert track.status_code == 200
     assert "Vỹ Dạ" in track.text
-    assert "Đã tiếp nhận" in track.text
+    assert "Đã nhận phản ánh" in track.text  # the report arrived…
+    assert "Đã mở hồ sơ" in track.text  # …and a case was opened for it
     assert "0905000111" not in track.text  # no personal data on the public page
     assert client.get("/portal/track?code=HUE-2222-2222").status_code == 404
     english = client.get(sent.headers["location"].replace("lang=vi", "lang=en"))  # type: ignore[attr-defined]
@@ -177,3 +179,27 @@ def test_refused_posts_do_not_lock_a_citizen_out(two_per_minute: None, client: T
         assert send(client, "0" * 64, address="12 Lê Lợi").status_code == 403  # type: ignore[attr-defined]
     token = csrf_token(client.get("/portal/").text)
     assert send(client, token, address="12 Lê Lợi").status_code == 303  # type: ignore[attr-defined]
+
+
+def test_the_tracking_page_shows_no_words_reporter_or_internal_note(
+    client: TestClient, db_session: Session, bound_runtime: Runtime
+) -> None:
+    case = sensitive_case(db_session, bound_runtime, classify="ad")
+    page = client.get(f"/portal/track?code={case.tracking_code}")
+    assert page.status_code == 200
+    assert_nothing_private(page.text)
+    assert PUBLIC_NOTE in page.text
+    assert "Loại phản ánh:</strong> Quảng cáo rao vặt" in page.text
+    assert "Phường/xã:</strong> Thuận Hóa" in page.text
+    english = client.get(f"/portal/track?code={case.tracking_code}&lang=en")
+    assert "Category:</strong> Classified ad" in english.text
+    assert_nothing_private(english.text)
+
+
+def test_the_tracking_page_shows_no_category_until_it_is_known(
+    client: TestClient, db_session: Session, bound_runtime: Runtime
+) -> None:
+    case = sensitive_case(db_session, bound_runtime, classify=None)  # waits in manual triage
+    page = client.get(f"/portal/track?code={case.tracking_code}")
+    assert page.status_code == 200
+    assert "Loại phản ánh" not in page.text

@@ -252,3 +252,91 @@ def test_an_inspector_relabels_a_case_and_the_label_is_kept_for_training(
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["pointer"] == "#/subtype"
     assert client.post(url, json=body).status_code == 401
+
+
+def test_a_transition_note_is_internal_unless_marked_public_and_the_detail_says_which(
+    client: TestClient, runtime: Runtime, db_session: Session
+) -> None:
+    case_id = submit(client, runtime, db_session)
+    url = f"/api/v1/cases/{case_id}/transitions"
+    internal = client.post(url, json={"to": "triaged", "note": "chủ nhà khó tính"}, headers=ADMIN)
+    assert internal.status_code == 200, internal.text
+    public = client.post(
+        url, json={"to": "assigned", "note": "Đã chuyển VNPT", "public": True}, headers=ADMIN
+    )
+    assert public.status_code == 200, public.text
+    events = {e["to_status"]: e for e in public.json()["events"]}
+    assert (events["triaged"]["note"], events["triaged"]["note_is_public"]) == (
+        "chủ nhà khó tính",
+        False,
+    )
+    assert (events["assigned"]["note"], events["assigned"]["note_is_public"]) == (
+        "Đã chuyển VNPT",
+        True,
+    )
+    assert events["triaged"]["is_public"] is True  # the move itself is on the timeline
+    bad = client.post(url, json={"to": "in_progress", "public": "yes"}, headers=ADMIN)
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["pointer"] == "#/public"
+
+
+def test_marking_a_report_publishable_is_an_audited_event_on_the_case(
+    client: TestClient, runtime: Runtime, db_session: Session
+) -> None:
+    case_id = submit(client, runtime, db_session, address="12 Lê Lợi")
+    token = staff_service.create_api_key(db_session, name="Nguyễn Hoa", role="inspector")
+    inspector = {"Authorization": f"Bearer {token}"}
+    report_id = client.get(f"/api/v1/cases/{case_id}", headers=ADMIN).json()["reports"][0]["id"]
+    url = f"/api/v1/cases/{case_id}/reports/{report_id}/publication"
+    assert client.post(url, json={"publishable": True}).status_code == 401
+    r = client.post(
+        url, json={"publishable": True, "note": "không có dữ liệu cá nhân"}, headers=inspector
+    )
+    assert r.status_code == 200, r.text
+    detail = r.json()
+    assert detail["reports"][0]["is_publishable"] is True
+    event = detail["events"][-1]
+    assert (event["action"], event["actor"], event["is_public"], event["note_is_public"]) == (
+        "publication",
+        "Nguyễn Hoa",
+        False,
+        False,
+    )
+    assert (event["before"], event["after"]) == (
+        {"report_id": report_id, "publishable": False},
+        {"report_id": report_id, "publishable": True},
+    )
+    assert event["occurred_at"]
+    withdrawn = client.post(url, json={"publishable": False}, headers=inspector).json()
+    assert withdrawn["reports"][0]["is_publishable"] is False
+    assert [e["action"] for e in withdrawn["events"]].count("publication") == 2
+
+
+def test_publication_of_a_report_outside_the_case_is_refused(
+    client: TestClient, runtime: Runtime, db_session: Session
+) -> None:
+    a = submit(client, runtime, db_session)
+    b = submit(client, runtime, db_session, location=PHU_XUAN)
+    report_of_b = client.get(f"/api/v1/cases/{b}", headers=ADMIN).json()["reports"][0]["id"]
+    wrong = client.post(
+        f"/api/v1/cases/{a}/reports/{report_of_b}/publication",
+        json={"publishable": True},
+        headers=ADMIN,
+    )
+    assert wrong.status_code == 404
+    assert wrong.headers["content-type"].startswith("application/problem+json")
+    assert wrong.json()["type"].endswith("report-not-found")
+    missing = client.post(
+        f"/api/v1/cases/999999/reports/{report_of_b}/publication",
+        json={"publishable": True},
+        headers=ADMIN,
+    )
+    assert missing.status_code == 404
+    bad = client.post(
+        f"/api/v1/cases/{b}/reports/{report_of_b}/publication", json={}, headers=ADMIN
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["pointer"] == "#/publishable"
+    detail = client.get(f"/api/v1/cases/{b}", headers=ADMIN).json()
+    assert detail["reports"][0]["is_publishable"] is False  # nothing half-written
+    assert "publication" not in [e["action"] for e in detail["events"]]

@@ -14,9 +14,17 @@ from service.demo import jpeg_with_gps
 from service.outbox.models import OutboxMessage
 from service.reports import service as report_service
 from service.reports.models import Photo, Report
-from service.wiring import build_runtime
-from tests.conftest import report_json
+from service.wiring import Runtime, build_runtime
+from tests.conftest import ADMIN, report_json
 from tests.fakes import RecordingDispatcher
+from tests.public_data import (
+    ADDRESS,
+    DESCRIPTION,
+    PUBLIC_NOTE,
+    REPORTER,
+    assert_nothing_private,
+    sensitive_case,
+)
 
 
 def _counts(session: Session) -> tuple[int, int, int]:
@@ -233,3 +241,42 @@ def test_impossible_dates_are_refused(client: TestClient, when: str) -> None:
     r = client.post("/api/v1/reports", json=report_json(submitted_at=when))
     assert r.status_code == 422
     assert r.json()["errors"][0]["pointer"] == "#/submitted_at"
+
+
+def test_track_shows_no_words_reporter_exact_point_or_internal_note(
+    client: TestClient, db_session: Session, bound_runtime: Runtime
+) -> None:
+    case = sensitive_case(db_session, bound_runtime)
+    r = client.get(f"/api/v1/track/{case.tracking_code}")
+    assert r.status_code == 200
+    assert_nothing_private(r.text)
+    body = r.json()
+    assert (body["description"], body["address"]) == (None, None)
+    assert body["location"] == {"lat": case.public_lat, "lon": case.public_lon, "precision_m": 100}
+    assert (body["ward_name"], body["category"]) == ("Thuận Hóa", "cable")
+    notes = [(e["status"], e["note"]) for e in body["timeline"]]
+    assert notes == [
+        ("received", None),
+        ("new", None),
+        ("triaged", None),  # its note was internal
+        ("assigned", PUBLIC_NOTE),
+        ("in_progress", None),
+    ]
+
+
+def test_track_shows_a_reports_words_once_an_inspector_allows_them(
+    client: TestClient, db_session: Session, bound_runtime: Runtime
+) -> None:
+    case = sensitive_case(db_session, bound_runtime)
+    url = f"/api/v1/cases/{case.case_id}/reports/{case.report_id}/publication"
+    assert client.post(url, json={"publishable": True}, headers=ADMIN).status_code == 200
+    body = client.get(f"/api/v1/track/{case.tracking_code}").json()
+    assert (body["description"], body["address"]) == (DESCRIPTION, ADDRESS)
+    assert REPORTER["phone"] not in str(body)
+
+
+def test_track_of_an_unknown_code_is_a_404_problem(client: TestClient) -> None:
+    r = client.get("/api/v1/track/HUE-NONE-XXXX")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["type"].endswith("tracking-code-not-found")
