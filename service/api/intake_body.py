@@ -11,12 +11,13 @@ from starlette.requests import ClientDisconnect, Request
 from service.api.problems import invalid_request
 from service.api.schemas import ReportCreate
 from service.errors import InvalidRequest, MalformedBody, PayloadTooLarge, UnsupportedMediaType
+from service.inputs import ascii_digits
 from service.reports.service import IncomingPhoto, IncomingReport
 
 
 async def read_capped_body(request: Request, *, max_bytes: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
+    declared = ascii_digits(request.headers.get("content-length"))
+    if declared is not None and declared > max_bytes:
         raise PayloadTooLarge(f"The body is {declared} bytes; the limit is {max_bytes}.")
     chunks, size = [], 0
     try:

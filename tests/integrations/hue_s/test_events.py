@@ -172,3 +172,20 @@ def test_the_contract_is_in_the_openapi_schema(client: TestClient) -> None:
     names = {p["name"] for p in op["parameters"]}
     assert {TIMESTAMP_HEADER, SIGNATURE_HEADER} <= names
     assert "event_id" in schema["components"]["schemas"]["HueSEvent"]["properties"]
+
+
+def test_a_superscript_timestamp_is_a_401_problem_not_a_500(
+    client: TestClient, db_session: Session
+) -> None:
+    body = json.dumps(event()).encode()
+    # As a server reads it: header bytes are Latin-1, so b"\xb2\xb3" is "²³".
+    headers = {
+        "content-type": "application/json",
+        TIMESTAMP_HEADER: "²³".encode("latin-1"),
+        SIGNATURE_HEADER: "sha256=" + "0" * 64,
+    }
+    r = client.post(URL, content=body, headers=headers)
+    assert r.status_code == 401, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "Unix seconds" in r.json()["detail"]
+    assert db_session.scalars(select(Report)).all() == []

@@ -204,3 +204,24 @@ def test_errors_are_the_specs_error_lists(
     failed = db_session.scalars(select(RawInput.status)).all()
     assert failed
     assert set(failed) == {"failed"}
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "end_date=0001-01-01T00:00:00%2B00:00",
+        "start_date=9999-12-31T00:00:00%2B00:00",
+        "start_date=0001-01-01T00:00:00-23:59&end_date=0001-01-02T00:00:00%2B23:59",
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_a_400_error_list(
+    client: TestClient, fmt: str, query: str
+) -> None:
+    r = client.get(f"/open311/v2/requests.{fmt}?{query}")
+    assert r.status_code == 400, r.text
+    if fmt == "xml":
+        xml_ok(r, "errors")
+    else:
+        json_ok(r, "errors")
+        assert "between the years 2000 and 9000" in r.json()[0]["description"]
