@@ -93,6 +93,15 @@ class Settings(BaseSettings):
 
     admin_token: SecretStr = SecretStr(DEV_ADMIN_TOKEN)
 
+    # Clients of POST /api/v1/reports (`triage clients add`): defaults for a key without
+    # limits of its own, and how long a process trusts a key it looked up (revocation
+    # takes effect within that many seconds).
+    client_per_minute: int = Field(60, ge=0)
+    client_photo_bytes_per_day: int = Field(256 * 1024 * 1024, ge=0)
+    client_key_cache_s: float = Field(5.0, ge=0)
+    # Proxies whose X-Forwarded-For is believed (IPs or CIDRs); none: the peer's address.
+    trusted_proxies: CommaList = Field(default_factory=list)
+
     @model_validator(mode="after")
     def _no_default_secrets_in_prod(self) -> "Settings":
         check_production_secret(

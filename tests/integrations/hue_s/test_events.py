@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from integrations.hue_s.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signed_headers
+from service.clients import service as client_service
 from service.demo import jpeg_with_gps
 from service.intake.models import RawInput
 from service.outbox.models import OutboxMessage
@@ -155,9 +156,16 @@ def test_photo_urls_are_fetched_later_before_processing(
     ]
 
 
-def test_the_generic_api_cannot_claim_the_hue_s_channel(client: TestClient) -> None:
+def test_the_generic_api_cannot_claim_the_hue_s_channel(
+    client: TestClient, db_session: Session
+) -> None:
+    # A key is never made for a reserved channel (`triage clients add` refuses); one made
+    # before the adapter existed still cannot post for it.
+    _, key = client_service.create_client(db_session, name="old", channel="hue-s", reserved=())
     r = client.post(
-        "/api/v1/reports", json={"text": "x", "channel": "hue-s", "external_id": "evt-9"}
+        "/api/v1/reports",
+        json={"text": "x", "external_id": "evt-9"},
+        headers={"Authorization": f"Bearer {key}"},
     )
     assert r.status_code == 422
     assert r.json()["errors"] == [
