@@ -232,8 +232,9 @@ def main() -> None:
         "TRIAGE_BROKER_URL": broker,
         "TRIAGE_MEDIA_ROOT": str(tmp / "media"),
         "TRIAGE_ENV": "test",
-        "BENCH_CLIENT_KEY": make_client_key(url),
     }
+    # wrk (bench/post_report.lua) and the burst read the key from the environment.
+    os.environ["BENCH_CLIENT_KEY"] = env["BENCH_CLIENT_KEY"] = make_client_key(url)
     print(
         f"machine: {platform.node()} {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, {platform.platform()}"

@@ -49,9 +49,10 @@ class InvalidPhoto(ServiceError):
     title = "A photo was refused"
     status = 422
 
-    def __init__(self, detail: str, *, index: int) -> None:
+    def __init__(self, detail: str, *, index: int, kind: str = "invalid") -> None:
         super().__init__(detail)
         self.index = index
+        self.kind = kind  # PhotoRejected's: what a channel translates for its citizens
 
 
 class PayloadTooLarge(ServiceError):
