@@ -20,9 +20,13 @@ def _cursor(doc: Any) -> str:
 
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
-cursor_docs = st.fixed_dictionaries(
+# Non-finite and huge numbers are what int() and PostgreSQL choke on.
+ids = st.sampled_from([float("inf"), float("-inf"), float("nan"), 10**30, -1, 0]) | json_scalars
+iso = st.datetimes().map(lambda d: d.isoformat())
+well_formed = st.fixed_dictionaries({"k": st.just("created_at"), "v": iso, "id": ids})
+cursor_docs = well_formed | st.fixed_dictionaries(
     {"k": st.sampled_from(["created_at", "due_at", "x"]) | json_scalars},
-    optional={"v": st.datetimes().map(lambda d: d.isoformat()) | json_scalars, "id": json_scalars},
+    optional={"v": iso | json_scalars, "id": ids},
 )
 
 
