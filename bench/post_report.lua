@@ -9,6 +9,10 @@ function setup(thread)
   thread:set("tid", threads)
 end
 
+-- The intake needs a client key (bench/intake.py makes one); the bare endpoint ignores it.
+local headers = {["Content-Type"] = "application/json",
+                 ["Authorization"] = "Bearer " .. (os.getenv("BENCH_CLIENT_KEY") or "")}
+
 local n = 0
 function request()
   n = n + 1
@@ -17,7 +21,7 @@ function request()
     '{"text":"Dây cáp viễn thông võng thấp qua đường, báo cáo số %d",' ..
     '"location":{"lat":%.5f,"lon":%.5f,"accuracy_m":10},' ..
     '"external_id":"wrk-%s-%d-%d","channel":"bench"}', n, p[1], p[2], run, tid or 0, n)
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", nil, headers, body)
 end
 
 function done(summary, latency, requests)

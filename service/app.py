@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api import cases, problems, reports
+from service.api import access_log, cases, problems, reports
+from service.api.proxies import TrustedProxyMiddleware, parse_networks
 from service.config import Settings, get_settings
 from service.plugins import channel_plugins
 from service.wiring import Runtime, build_runtime
@@ -114,6 +115,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
 
     app.add_middleware(RejectNulMiddleware, problem_base_url=settings.problem_base_url)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(TrustedProxyMiddleware, trusted=parse_networks(settings.trusted_proxies))
+    access_log.install()
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

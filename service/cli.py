@@ -11,6 +11,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service import cli_clients
 from service.areas import service as area_service
 from service.config import PROJECT_ROOT, Settings, get_settings
 from service.errors import ServiceError
@@ -41,6 +42,7 @@ for sub, name in (
     (seed_app, "seed"),
 ):
     app.add_typer(sub, name=name)
+app.add_typer(cli_clients.app, name="clients")
 for _plugin in channel_plugins():
     _sub = _plugin.cli()
     if _sub is not None:

@@ -8,6 +8,7 @@ from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, model_vali
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_ADMIN_TOKEN = "dev-admin-token"
 
 
 def _split_commas(value: object) -> object:
@@ -18,6 +19,22 @@ def _split_commas(value: object) -> object:
 
 # A list setting written in the environment as "a, b, c".
 CommaList = Annotated[list[str], NoDecode, BeforeValidator(_split_commas)]
+
+MIN_SECRET_CHARS = 32
+
+
+def check_production_secret(env: str, variable: str, value: str, *, default: str) -> None:
+    """In production a secret must be set, not the dev default, and long enough to resist
+    guessing: ValueError naming the variable otherwise (the service refuses to start)."""
+    if env != "prod":
+        return
+    if value == default:
+        raise ValueError(f"{variable} is still the development default; set a real secret")
+    if len(value) < MIN_SECRET_CHARS:
+        raise ValueError(
+            f"{variable} is {len(value)} characters; use at least {MIN_SECRET_CHARS} "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+        )
 
 
 class Settings(BaseSettings):
@@ -77,12 +94,23 @@ class Settings(BaseSettings):
     outbox_relay_every_s: float = 1.0
     outbox_redispatch_after_s: int = 300
 
-    admin_token: SecretStr = SecretStr("dev-admin-token")
+    admin_token: SecretStr = SecretStr(DEV_ADMIN_TOKEN)
+
+    # Clients of POST /api/v1/reports (`triage clients add`): defaults for a key without
+    # limits of its own, and how long a process trusts a key it looked up (revocation
+    # takes effect within that many seconds).
+    client_per_minute: int = Field(60, ge=0)
+    client_photo_bytes_per_day: int = Field(256 * 1024 * 1024, ge=0)
+    client_key_cache_s: float = Field(5.0, ge=0)
+    # Proxies whose X-Forwarded-For is believed (IPs or CIDRs); none: the peer's address.
+    trusted_proxies: CommaList = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _no_default_secrets_in_prod(self) -> "Settings":
-        if self.env == "prod" and self.admin_token.get_secret_value() == "dev-admin-token":
-            raise ValueError("TRIAGE_ADMIN_TOKEN must be set to a real secret when TRIAGE_ENV=prod")
+        check_production_secret(
+            self.env, "TRIAGE_ADMIN_TOKEN", self.admin_token.get_secret_value(),
+            default=DEV_ADMIN_TOKEN,
+        )  # fmt: skip
         return self
 
     @property

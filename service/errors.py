@@ -49,9 +49,10 @@ class InvalidPhoto(ServiceError):
     title = "A photo was refused"
     status = 422
 
-    def __init__(self, detail: str, *, index: int) -> None:
+    def __init__(self, detail: str, *, index: int, kind: str = "invalid") -> None:
         super().__init__(detail)
         self.index = index
+        self.kind = kind  # PhotoRejected's: what a channel translates for its citizens
 
 
 class PayloadTooLarge(ServiceError):
@@ -106,3 +107,15 @@ class UnsupportedMediaType(ServiceError):
     slug = "unsupported-media-type"
     title = "Unsupported content type"
     status = 415
+
+
+class RateLimited(ServiceError):
+    """Over a request rate or a quota; `retry_after_s` is when the window frees."""
+
+    slug = "rate-limited"
+    title = "Too many requests"
+    status = 429
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail, retry_after_s=retry_after_s)
+        self.retry_after_s = retry_after_s

@@ -57,3 +57,11 @@ def _happened(value: datetime) -> datetime:
 OffsetDatetime = Annotated[AwareDatetime, AfterValidator(_as_utc), AfterValidator(_happened)]
 # A bound of a search: any date Python and PostgreSQL can both hold, as UTC.
 QueryDatetime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
+
+
+def ascii_digits(value: str | None, *, max_len: int = 18) -> int | None:
+    """A non-negative integer written in ASCII digits, else None. str.isdigit() also admits
+    "²³" or "٣", which int() refuses or reads (and 4,300+ digits make int() raise)."""
+    if not value or len(value) > max_len or not value.isascii() or not value.isdigit():
+        return None
+    return int(value)

@@ -2,14 +2,17 @@
 
 from service.areas.models import Ward
 from service.cases.models import Case, CaseEvent
+from service.clients.models import ApiClient, ApiClientUsage
 from service.db import Base
-from service.intake.models import RawInput
+from service.intake.models import RawInput, UsedToken
 from service.outbox.models import OutboxMessage
 from service.reports.models import Photo, Report, ReportPhone
 from service.staff.models import ApiKey
 from service.units.models import Unit
 
 __all__ = [
+    "ApiClient",
+    "ApiClientUsage",
     "ApiKey",
     "Base",
     "Case",
@@ -20,5 +23,6 @@ __all__ = [
     "Report",
     "ReportPhone",
     "Unit",
+    "UsedToken",
     "Ward",
 ]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from classifiers.handle import LazyTextModel
 from service.cases.service import DuePolicy
 from service.celery_app import CeleryDispatcher, configure_celery
+from service.clients.gate import ClientGate, Defaults
 from service.config import Settings
 from service.contracts import TaskDispatcher
 from service.db import make_engine, make_session_factory
@@ -33,6 +34,21 @@ class Runtime:
     policy: ProcessingPolicy
     intake: Intake
     fetch_policy: FetchPolicy
+    clients: ClientGate
+
+
+def build_client_gate(settings: Settings, engine: Engine) -> ClientGate:
+    # Autocommit: a counter's row is locked for one statement, not for a whole request.
+    counters = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return ClientGate(
+        counters.connect,
+        defaults=Defaults(
+            per_minute=settings.client_per_minute,
+            photo_bytes_per_day=settings.client_photo_bytes_per_day,
+        ),
+        cache_s=settings.client_key_cache_s,
+        refuse_dev_keys=settings.env == "prod",
+    )
 
 
 def build_policy(settings: Settings) -> ProcessingPolicy:
@@ -76,4 +92,5 @@ def build_runtime(
         policy=build_policy(settings),
         intake=Intake(factory, blobs=blobs, limits=limits, fetch_policy=fetch_policy),
         fetch_policy=fetch_policy,
+        clients=build_client_gate(settings, engine),
     )

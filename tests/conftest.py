@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.app import create_app
 from service.areas import service as area_service
+from service.clients import service as client_service
+from service.clients.gate import ClientGate, Defaults
 from service.config import PROJECT_ROOT, Settings
 from service.db import make_session_factory
 from service.intake.service import Intake
@@ -137,11 +139,43 @@ def bound_runtime(runtime: Runtime, db_session: Session) -> Runtime:
             limits=runtime.photo_limits,
             fetch_policy=runtime.fetch_policy,
         ),
+        clients=bound_gate(runtime, db_session),
     )
 
 
+def bound_gate(runtime: Runtime, db_session: Session, **options: Any) -> ClientGate:
+    """The client gate on the test's connection: keys and counters roll back with it."""
+
+    @contextmanager
+    def connect() -> Iterator[Connection]:
+        conn = db_session.connection()
+        with conn.begin_nested():
+            yield conn
+
+    settings = runtime.settings
+    defaults = Defaults(
+        per_minute=settings.client_per_minute,
+        photo_bytes_per_day=settings.client_photo_bytes_per_day,
+    )
+    return ClientGate(connect, **{"defaults": defaults, "cache_s": 0.0, **options})
+
+
+INTAKE_CHANNEL = "zalo"
+
+
 @pytest.fixture
-def client(settings: Settings, bound_runtime: Runtime, db_session: Session) -> Iterator[TestClient]:
+def intake_key(db_session: Session) -> str:
+    """A client key of channel `zalo` for POST /api/v1/reports (the `client` sends it)."""
+    _, key = client_service.create_client(
+        db_session, name="Zalo bridge (test)", channel=INTAKE_CHANNEL, reserved=()
+    )
+    return key
+
+
+@pytest.fixture
+def client(
+    settings: Settings, bound_runtime: Runtime, db_session: Session, intake_key: str
+) -> Iterator[TestClient]:
     from service.api.deps import get_session
 
     app = create_app(settings, runtime=bound_runtime)
@@ -159,6 +193,8 @@ def client(settings: Settings, bound_runtime: Runtime, db_session: Session) -> I
     app.dependency_overrides[get_session] = _session
     app.state.intake_transaction = _savepoint
     with TestClient(app, raise_server_exceptions=False) as c:
+        # The intake needs a client key; requests with other credentials replace it.
+        c.headers["Authorization"] = f"Bearer {intake_key}"
         yield c
 
 

@@ -332,6 +332,7 @@ def cmd_run(_args: list[str]) -> int:
     if _model_is_stale(LOCAL / "models" / "text.joblib"):
         sh(triage, "model", "train", cwd=ROOT, env=env)  # from the corpus in the repo, ~6 s
     sh(triage, "seed", "demo", cwd=ROOT, env=env)
+    sh(triage, "clients", "ensure-dev", cwd=ROOT, env=env)  # prints the dev client key
     host, port = env.get("TRIAGE_HOST", "127.0.0.1"), env.get("TRIAGE_PORT", "8000")
     env.setdefault("TRIAGE_PUBLIC_BASE_URL", f"http://{host}:{port}")
     procs = [
@@ -344,6 +345,7 @@ def cmd_run(_args: list[str]) -> int:
                 host,
                 "--port",
                 port,
+                "--no-proxy-headers",  # the app trusts only TRIAGE_TRUSTED_PROXIES
             ],
             cwd=ROOT,
             env=env,

@@ -5,7 +5,7 @@ from functools import lru_cache
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from service.config import PROJECT_ROOT
+from service.config import PROJECT_ROOT, check_production_secret
 
 DEV_SECRET = "dev-hue-s-secret"
 
@@ -26,8 +26,9 @@ class HueSSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _real_secret_in_prod(self) -> "HueSSettings":
-        if self.env == "prod" and self.secret.get_secret_value() == DEV_SECRET:
-            raise ValueError("TRIAGE_HUES_SECRET must be set to a real secret in production")
+        check_production_secret(
+            self.env, "TRIAGE_HUES_SECRET", self.secret.get_secret_value(), default=DEV_SECRET
+        )
         return self
 
 

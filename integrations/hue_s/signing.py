@@ -7,10 +7,13 @@ and one more than `max_skew_s` away from our clock is refused.
 
 import hashlib
 import hmac
+import re
 import time
 
 TIMESTAMP_HEADER = "X-HueS-Timestamp"
 SIGNATURE_HEADER = "X-HueS-Signature"
+# ASCII digits only: str.isdigit() also admits "²³" and other digits int() cannot read.
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 class SignatureRejected(Exception):
@@ -39,7 +42,7 @@ def verify(
     """Return the verified timestamp, or raise SignatureRejected."""
     if not timestamp or not signature:
         raise SignatureRejected(f"{TIMESTAMP_HEADER} and {SIGNATURE_HEADER} headers are required")
-    if not timestamp.isdigit() or len(timestamp) > 12:
+    if _UNIX_SECONDS.fullmatch(timestamp) is None:
         raise SignatureRejected(f"{TIMESTAMP_HEADER} must be Unix seconds")
     ts = int(timestamp)
     clock = now if now is not None else time.time()

@@ -1,7 +1,7 @@
 """/open311/v2: discovery, services, requests and tokens, in XML and JSON."""
 
 import hmac
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -224,6 +224,15 @@ def _add_queries(router: APIRouter, runtime: Runtime, settings: Open311Settings)
 
 
 def _window(start: str | None, end: str | None, max_days: int) -> tuple[datetime, datetime]:
+    """The [since, until] of a query; ValueError (a 400 for the client) when it cannot be.
+    Dates near year 1 or 9999 overflow datetime arithmetic: that is the client's error too."""
+    try:
+        return _bounded_window(start, end, max_days)
+    except OverflowError:
+        raise ValueError("the dates must lie between the years 2000 and 9000") from None
+
+
+def _bounded_window(start: str | None, end: str | None, max_days: int) -> tuple[datetime, datetime]:
     until = _parse_date(end, "end_date") if end else None
     since = _parse_date(start, "start_date") if start else None
     if until is None:
@@ -237,6 +246,9 @@ def _window(start: str | None, end: str | None, max_days: int) -> tuple[datetime
     return since, until
 
 
+_EARLIEST, _LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def _parse_date(value: str, name: str) -> datetime:
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -244,8 +256,10 @@ def _parse_date(value: str, name: str) -> datetime:
         raise ValueError(
             f"{name} must be an ISO 8601 date-time, e.g. 2026-11-01T00:00:00+07:00"
         ) from exc
-    if when.tzinfo is None:
+    if when.tzinfo is None or when.utcoffset() is None:
         raise ValueError(f"{name} needs a UTC offset, e.g. +07:00")
+    if not _EARLIEST <= when <= _LATEST:
+        raise ValueError(f"{name} must lie between the years 2000 and 9000")
     return when
 
 

@@ -2,10 +2,12 @@
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from service.config import PROJECT_ROOT, CommaList
+from service.config import PROJECT_ROOT, CommaList, check_production_secret
+
+DEV_KEY = "dev-open311-key"
 
 
 class Open311Settings(BaseSettings):
@@ -13,8 +15,9 @@ class Open311Settings(BaseSettings):
         env_prefix="TRIAGE_OPEN311_", extra="ignore", env_file=PROJECT_ROOT / ".local" / "dev.env"
     )
 
+    env: str = Field("dev", validation_alias=AliasChoices("TRIAGE_ENV"))
     # Keys of the client apps allowed to POST requests (comma-separated).
-    api_keys: CommaList = Field(default_factory=lambda: ["dev-open311-key"])
+    api_keys: CommaList = Field(default_factory=lambda: [DEV_KEY])
     jurisdiction_id: str = "hue.gov.vn"
     base_url: str = "http://127.0.0.1:8000/open311/v2"
     contact: str = "Sở Khoa học và Công nghệ Huế — dttm@thuathienhue.gov.vn"
@@ -24,6 +27,12 @@ class Open311Settings(BaseSettings):
     # are. False keeps every report's words off Open311.
     publish_descriptions: bool = True
     max_days: int = 90
+
+    @model_validator(mode="after")
+    def _real_keys_in_prod(self) -> "Open311Settings":
+        for key in self.api_keys:
+            check_production_secret(self.env, "TRIAGE_OPEN311_API_KEYS", key, default=DEV_KEY)
+        return self
 
 
 @lru_cache

@@ -45,6 +45,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_photo": "Ảnh không hợp lệ",
         "err_rate": "Bạn đã gửi quá nhiều phản ánh. Vui lòng thử lại sau.",
         "err_photos_again": "Vui lòng chọn lại ảnh.",
+        "err_not_stored": "Chưa lưu được phản ánh. Vui lòng gửi lại sau ít phút.",
+        "err_too_large": "Nội dung gửi quá lớn (tối đa {mb} MB). Vui lòng chọn ít ảnh hơn "
+        "hoặc ảnh nhỏ hơn.",
+        "err_broken": "Không đọc được biểu mẫu. Vui lòng gửi lại.",
+        "photo_n": "Ảnh {n}",
+        "photo_empty": "tệp rỗng",
+        "photo_too_large": "ảnh lớn hơn {mb} MB",
+        "photo_too_many_pixels": "ảnh có quá nhiều điểm ảnh (tối đa {mp} triệu)",
+        "photo_not_image": "không phải ảnh JPEG, PNG hoặc WebP",
+        "photo_undecodable": "không mở được ảnh (tệp hỏng?)",
+        "photo_invalid": "ảnh không dùng được",
         "lang_switch": "English",
     },
     "en": {
@@ -89,12 +100,35 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_photo": "A photo was refused",
         "err_rate": "Too many reports from your connection. Please try again later.",
         "err_photos_again": "Please choose the photos again.",
+        "err_not_stored": "Your report could not be saved. Please send it again in a few minutes.",
+        "err_too_large": "What you sent is too large (at most {mb} MB). Please choose fewer "
+        "or smaller photos.",
+        "err_broken": "The form could not be read. Please send it again.",
+        "photo_n": "Photo {n}",
+        "photo_empty": "the file is empty",
+        "photo_too_large": "the photo is larger than {mb} MB",
+        "photo_too_many_pixels": "the photo has too many pixels (at most {mp} million)",
+        "photo_not_image": "not a JPEG, PNG or WebP image",
+        "photo_undecodable": "the photo cannot be opened (a damaged file?)",
+        "photo_invalid": "the photo cannot be used",
         "lang_switch": "Tiếng Việt",
     },
 }
 for _lang, _labels in STATUS_LABELS.items():
     TEXTS[_lang].update(_labels)
 LANGS = tuple(TEXTS)
+
+
+def photo_message(
+    lang: str, *, index: int, kind: str, filename: str | None, max_bytes: int, max_pixels: int
+) -> str:
+    """Why photo `index` (from 0) was refused, in the page's language."""
+    t = TEXTS[lang]
+    reason = t.get(f"photo_{kind}", t["photo_invalid"]).format(
+        mb=max_bytes // (1024 * 1024), mp=max_pixels // 1_000_000
+    )
+    name = f" ({filename})" if filename else ""
+    return f"{t['err_photo']}: {t['photo_n'].format(n=index + 1)}{name}: {reason}."
 
 
 def pick_language(query: str | None, cookie: str | None) -> str:

@@ -9,16 +9,15 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, UploadFile
 
-from integrations.portal import CHANNEL, csrf
+from integrations.portal import csrf
+from integrations.portal.fields import as_float as _float
+from integrations.portal.fields import as_int as _int
+from integrations.portal.fields import as_point as _point
 from integrations.portal.i18n import TEXTS, pick_language
 from integrations.portal.settings import PortalSettings
+from integrations.portal.submit import handle_post
 from integrations.portal.tiles import tile_origin, tiles_for
-from service.api.intake_body import read_capped_body
-from service.intake.service import ParsedReport, Unparseable
-from service.reports.service import IncomingPhoto, IncomingReport
 from service.triage import public
 from service.triage.public import CATEGORY_LABELS
 from service.wiring import Runtime
@@ -87,43 +86,23 @@ def build_router(runtime: Runtime, settings: PortalSettings) -> APIRouter:
 
     @router.post("/report", response_class=HTMLResponse, openapi_extra=_FORM_DOC)
     async def submit(request: Request) -> Response:
-        lang = pick_language(None, request.cookies.get("lang"))
-        ip = request.client.host if request.client else "unknown"
-        if await run_in_threadpool(_over_limit, runtime, settings, ip):
-            return _page(request, "limited.html", lang, status=429, headers={"Retry-After": "600"})
-        body = await read_capped_body(request, max_bytes=runtime.settings.max_body_bytes)
-        content_type = request.headers.get("content-type", "")
-        raw_id = await run_in_threadpool(
-            runtime.intake.record,
-            channel=CHANNEL,
-            body=body,
-            content_type=content_type,
-            meta={"client_ip": ip, "request_id": request.state.request_id},
-        )
-        form = await _form(request, body)
-        lang = pick_language(str(form.get("lang") or ""), request.cookies.get("lang"))
-        fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-        photos = [
-            IncomingPhoto(data=await f.read(), filename=f.filename)
-            for f in form.getlist("photos")
-            if isinstance(f, UploadFile) and f.filename
-        ]
-        parsed, problems = _validate(
-            lang, fields, photos, body, content_type, secret, request.cookies.get(csrf.COOKIE)
-        )
-        outcome = await run_in_threadpool(
-            runtime.intake.process, raw_id, body=body, parse=_parser(parsed, problems)
-        )
-        if outcome.accepted is None:
-            messages = problems or [f"{TEXTS[lang]['err_photo']}: {outcome.reason}"]
-            if photos:
-                messages.append(TEXTS[lang]["err_photos_again"])
-            status = 403 if TEXTS[lang]["err_csrf"] in messages else 422
-            return _form_page(
-                request, runtime, settings, secret, errors=messages, form=fields, status=status
+        result = await handle_post(request, runtime, settings, secret)
+        if result.status == 429:
+            return _page(
+                request, "limited.html", result.lang, status=429, headers={"Retry-After": "600"}
             )
-        code = outcome.accepted.tracking_code
-        return RedirectResponse(f"{BASE}/thanks?code={code}&lang={lang}", status_code=303)
+        if result.tracking_code is not None:
+            url = f"{BASE}/thanks?code={result.tracking_code}&lang={result.lang}"
+            return RedirectResponse(url, status_code=303)
+        return _form_page(
+            request,
+            runtime,
+            settings,
+            secret,
+            errors=result.errors,
+            form=result.fields,
+            status=result.status,
+        )
 
     @router.get("/thanks", response_class=HTMLResponse)
     def thanks(request: Request, code: str = "") -> Response:
@@ -217,7 +196,7 @@ def _form_page(
         status=status,
         errors=errors,
         form=form,
-        csrf=csrf.form_token(secret, cookie),
+        csrf=csrf.form_token(secret, cookie),  # single-use: a new one on every page
         zoom=zoom,
         center_lat=f"{center[0]:.6f}" if center else "",
         center_lon=f"{center[1]:.6f}" if center else "",
@@ -280,107 +259,10 @@ def _page(
     return response
 
 
-async def _form(request: Request, body: bytes) -> FormData:
-    """Parse the (already read and stored) body as a form."""
-
-    async def replay() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    clone = Request(request.scope, receive=replay)
-    try:
-        return await clone.form(max_files=20, max_fields=50)
-    except Exception:  # a broken multipart body: treat as an empty form (refused below)
-        return FormData()
-
-
-def _validate(
-    lang: str,
-    fields: dict[str, str],
-    photos: list[IncomingPhoto],
-    body: bytes,
-    content_type: str,
-    secret: bytes,
-    cookie: str | None,
-) -> tuple[ParsedReport | None, list[str]]:
-    t = TEXTS[lang]
-    if not csrf.valid(secret, cookie, fields.get("csrf")):
-        return None, [t["err_csrf"]]
-    problems: list[str] = []
-    description = fields.get("description", "").strip()[:5000]
-    if not description:
-        problems.append(t["err_description"])
-    point = _point(_float(fields.get("lat")), _float(fields.get("lon")))
-    address = fields.get("address", "").strip()[:500] or None
-    if point is None and not address:
-        problems.append(t["err_place"])
-    if problems:
-        return None, problems
-    accuracy = _float(fields.get("accuracy_m"))
-    incoming = IncomingReport(
-        channel=CHANNEL,
-        text=description,
-        raw_body=body,
-        raw_content_type=content_type[:200],
-        payload={"lang": lang, "address": address, "photos": [p.filename for p in photos]},
-        address=address,
-        lat=point[0] if point else None,
-        lon=point[1] if point else None,
-        accuracy_m=accuracy if accuracy is not None and 0 <= accuracy <= 100_000 else None,
-        location_source=(fields.get("source") if fields.get("source") == "device_gps" else "map")
-        if point
-        else None,
-        reporter_name=fields.get("name", "").strip()[:200] or None,
-        reporter_phone=fields.get("phone", "").strip()[:40] or None,
-        reporter_email=fields.get("email", "").strip()[:320] or None,
-        photos=tuple(photos),
-    )
-    return ParsedReport(incoming=incoming), []
-
-
-def _parser(parsed: ParsedReport | None, problems: list[str]) -> Any:
-    def parse(_: bytes) -> ParsedReport:
-        if parsed is None:
-            raise Unparseable("portal form refused: " + "; ".join(problems))
-        return parsed
-
-    return parse
-
-
-def _over_limit(runtime: Runtime, settings: PortalSettings, ip: str) -> bool:
-    """Reports accepted per minute (a citizen whose form expired may send it again), and
-    everything received per hour (a flood of refused posts stops too)."""
-    recent_minute = runtime.intake.count_recent(
-        CHANNEL, "client_ip", ip, seconds=60, statuses=("accepted", "duplicate")
-    )
-    recent_hour = runtime.intake.count_recent(CHANNEL, "client_ip", ip, seconds=3600)
-    return recent_minute >= settings.per_minute or recent_hour >= settings.per_hour
-
-
 def _metres_per_pixel(view: Any, lat: float) -> float:
     degrees = (view.max_lon - view.min_lon) / view.width_px
     return float(degrees * 111_320 * math.cos(math.radians(lat)))
 
 
-def _int(value: str | None) -> int:
-    try:
-        return int(value or 0)
-    except ValueError:
-        return 0
-
-
-def _float(value: str | None) -> float | None:
-    try:
-        number = float(value) if value not in (None, "") else None
-    except ValueError:
-        return None
-    return number if number is not None and math.isfinite(number) else None
-
-
 def _zoom(z: int) -> int:
     return max(0, min(MAX_ZOOM, z))
-
-
-def _point(lat: float | None, lon: float | None) -> tuple[float, float] | None:
-    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return None
-    return lat, lon

@@ -5,7 +5,7 @@ from functools import lru_cache
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from service.config import PROJECT_ROOT
+from service.config import PROJECT_ROOT, check_production_secret
 
 DEV_SECRET = "dev-portal-secret"
 
@@ -27,8 +27,9 @@ class PortalSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _real_secret_in_prod(self) -> "PortalSettings":
-        if self.env == "prod" and self.secret.get_secret_value() == DEV_SECRET:
-            raise ValueError("TRIAGE_PORTAL_SECRET must be set to a real secret in production")
+        check_production_secret(
+            self.env, "TRIAGE_PORTAL_SECRET", self.secret.get_secret_value(), default=DEV_SECRET
+        )
         return self
 
 

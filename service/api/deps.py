@@ -55,7 +55,7 @@ def intake_transaction(request: Request) -> Transaction:
     return transaction
 
 
-def _bearer(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
@@ -63,7 +63,7 @@ def _bearer(request: Request) -> str | None:
 
 def current_staff(request: Request, session: SessionDep, settings: SettingsDep) -> Staff:
     return staff_service.authenticate(
-        session, token=_bearer(request), admin_token=settings.admin_token.get_secret_value()
+        session, token=bearer_token(request), admin_token=settings.admin_token.get_secret_value()
     )
 
 

@@ -11,12 +11,13 @@ from starlette.requests import ClientDisconnect, Request
 from service.api.problems import invalid_request
 from service.api.schemas import ReportCreate
 from service.errors import InvalidRequest, MalformedBody, PayloadTooLarge, UnsupportedMediaType
+from service.inputs import ascii_digits
 from service.reports.service import IncomingPhoto, IncomingReport
 
 
 async def read_capped_body(request: Request, *, max_bytes: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
+    declared = ascii_digits(request.headers.get("content-length"))
+    if declared is not None and declared > max_bytes:
         raise PayloadTooLarge(f"The body is {declared} bytes; the limit is {max_bytes}.")
     chunks, size = [], 0
     try:
@@ -31,8 +32,10 @@ async def read_capped_body(request: Request, *, max_bytes: int) -> bytes:
 
 
 async def parse_intake(
-    request: Request, *, body: bytes, max_photos: int, max_photo_bytes: int
+    request: Request, *, body: bytes, channel: str, max_photos: int, max_photo_bytes: int
 ) -> IncomingReport:
+    """The report in the body, for `channel` (the client key's: a body naming another
+    channel is refused)."""
     content_type = request.headers.get("content-type", "")
     media = content_type.split(";")[0].strip().lower()
     if media == "application/json":
@@ -49,7 +52,12 @@ async def parse_intake(
             f"At most {max_photos} photos per report.",
             errors=[{"pointer": "#/photos", "detail": f"at most {max_photos} photos"}],
         )
-    return _incoming(doc, photos, body=body, content_type=content_type)
+    if doc.channel is not None and doc.channel != channel:
+        raise InvalidRequest(
+            f"This client key posts for channel {channel!r}, not {doc.channel!r}.",
+            errors=[{"pointer": "#/channel", "detail": f"the key's channel is {channel!r}"}],
+        )
+    return _incoming(doc, photos, channel=channel, body=body, content_type=content_type)
 
 
 def _validate(raw: str | bytes) -> ReportCreate:
@@ -111,14 +119,19 @@ def _parse_json_photos(doc: ReportCreate) -> list[IncomingPhoto]:
 
 
 def _incoming(
-    doc: ReportCreate, photos: list[IncomingPhoto], *, body: bytes, content_type: str
+    doc: ReportCreate,
+    photos: list[IncomingPhoto],
+    *,
+    channel: str,
+    body: bytes,
+    content_type: str,
 ) -> IncomingReport:
     # Every field of the document has a column, and the body is kept verbatim: the payload
     # keeps only what has no column (and no second copy of the reporter's personal data).
     payload = {"photos": [{"filename": p.filename, "bytes": len(p.data)} for p in photos]}
     loc, who = doc.location, doc.reporter
     return IncomingReport(
-        channel=doc.channel,
+        channel=channel,
         text=doc.text,
         raw_body=body,
         raw_content_type=content_type[:200],

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.errors import InvalidPhoto, InvalidRequest, ServiceError
+from service.errors import InvalidPhoto, InvalidRequest, RateLimited, ServiceError
 
 logger = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -57,7 +57,7 @@ def install(app: FastAPI, *, base_url: str) -> None:
             ext["errors"] = [{"pointer": f"#/photos/{exc.index}", "detail": exc.detail}]
         log = logger.info if exc.status < 500 else logger.error
         log("request refused: %s", exc.slug, extra={"request_id": request.state.request_id})
-        return problem(
+        response = problem(
             request,
             status=exc.status,
             type_=base_url + exc.slug,
@@ -65,6 +65,9 @@ def install(app: FastAPI, *, base_url: str) -> None:
             detail=exc.detail,
             **ext,
         )
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> ProblemResponse:
@@ -137,7 +140,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": HTTPStatus(code).phrase,
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
-    for code in (400, 401, 403, 404, 409, 413, 415, 422)
+    for code in (400, 401, 403, 404, 409, 413, 415, 422, 429)
 }
 
 PROBLEM_SCHEMA: dict[str, Any] = {

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import SessionDep, SettingsDep, Transaction, intake_transaction
+from service.api.deps import SessionDep, SettingsDep, Transaction, bearer_token, intake_transaction
 from service.api.intake_body import parse_intake, read_capped_body
 from service.api.problems import PROBLEM_RESPONSES
 from service.api.schemas import (
@@ -17,6 +17,8 @@ from service.api.schemas import (
     TimelineEntry,
     TrackRead,
 )
+from service.clients.gate import ClientGate
+from service.clients.service import ClientInfo
 from service.errors import InvalidRequest, TrackingCodeNotFound
 from service.reports.service import IncomingReport
 from service.triage import pipeline, public
@@ -61,29 +63,33 @@ _INTAKE_BODY: dict[str, Any] = {
         **PROBLEM_RESPONSES,
     },
     summary="Submit a field report (JSON with base64 photos, or multipart with photo files)",
+    description="Needs a client key (`Authorization: Bearer <key>`, from `triage clients "
+    "add`); the key fixes the channel. Each key has a request rate per minute and photo "
+    "bytes per day: over them, 429 with Retry-After.",
 )
 async def submit_report(request: Request) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime  # read directly: the hottest route
     transaction = intake_transaction(request)
     settings = runtime.settings
+    client = await _client(request, runtime.clients)
+    runtime.clients.refuse_if_spent(client)  # before reading a body it would refuse
     body = await read_capped_body(request, max_bytes=settings.max_body_bytes)
     incoming = await parse_intake(
-        request, body=body, max_photos=settings.max_photos, max_photo_bytes=settings.max_photo_bytes
+        request,
+        body=body,
+        channel=client.channel,
+        max_photos=settings.max_photos,
+        max_photo_bytes=settings.max_photo_bytes,
     )
     if incoming.channel in request.app.state.reserved_channels:
         raise InvalidRequest(
             f"Channel {incoming.channel!r} has its own adapter; post its reports there.",
             errors=[{"pointer": "#/channel", "detail": "reserved for a channel adapter"}],
         )
-    # Storing is blocking database and file work: keep it off the event loop.
-    try:
-        stored = await run_in_threadpool(_store, transaction, runtime, incoming)
-    except DBAPIError as exc:
-        if not exc.connection_invalidated:
-            raise
-        # A pooled connection died (database restart): the pool is renewed; try once more.
-        stored = await run_in_threadpool(_store, transaction, runtime, incoming)
-    report_id, code, duplicate = stored
+    # Counting and storing are blocking database and file work: keep them off the loop.
+    report_id, code, duplicate = await run_in_threadpool(
+        _admit_and_store, transaction, runtime, client, incoming
+    )
     # Built by hand (it is the hottest route); the shape is ReportAccepted's.
     return JSONResponse(
         {
@@ -94,6 +100,26 @@ async def submit_report(request: Request) -> JSONResponse:
         },
         status_code=200 if duplicate else 202,
     )
+
+
+async def _client(request: Request, gate: ClientGate) -> ClientInfo:
+    """The caller's client key: from this process's few-second cache, else the database."""
+    key = bearer_token(request)
+    cached = gate.cached(key)
+    return cached if cached is not None else await run_in_threadpool(gate.authenticate, key)
+
+
+def _admit_and_store(
+    transaction: Transaction, runtime: Runtime, client: ClientInfo, incoming: IncomingReport
+) -> tuple[int, str, bool]:
+    runtime.clients.spend(client, photo_bytes=sum(len(p.data) for p in incoming.photos))
+    try:
+        return _store(transaction, runtime, incoming)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        # A pooled connection died (database restart): the pool is renewed; try once more.
+        return _store(transaction, runtime, incoming)
 
 
 def _store(

@@ -33,7 +33,12 @@ class PhotoIn(_Strict):
 class ReportCreate(_Strict):
     """A field report. Photos go inline as base64 here, or as multipart file parts."""
 
-    channel: str = Field("api", pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)
+    channel: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$",
+        max_length=40,
+        description="optional: the client key fixes the channel; another one is refused",
+    )
     external_id: str | None = Field(
         None,
         min_length=1,

@@ -111,6 +111,9 @@ def _filtered(stmt: Select[Case], f: CaseFilter) -> Select[Case]:
     return stmt
 
 
+_MAX_ID = 2**63 - 1  # cases.id is a bigint
+
+
 def _encode(column: str, value: datetime, case_id: int) -> str:
     raw = json.dumps({"k": column, "v": value.isoformat(), "id": case_id})
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -122,8 +125,13 @@ def _decode(cursor: str, column: str) -> tuple[Any, int]:
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if data["k"] != column:
             raise InvalidCursor("The cursor belongs to a different sort order.")
-        return datetime.fromisoformat(data["v"]), int(data["id"])
+        case_id = int(data["id"])
+        if not 0 < case_id <= _MAX_ID:  # a number PostgreSQL cannot compare is no cursor
+            raise ValueError("case id out of range")
+        return datetime.fromisoformat(data["v"]), case_id
     except InvalidCursor:
         raise
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+    except (
+        binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError, OverflowError
+    ) as exc:  # fmt: skip
         raise InvalidCursor("The cursor is not one this service issued.") from exc

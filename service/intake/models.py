@@ -36,3 +36,14 @@ class RawInput(Base):
         ForeignKey("reports.id", ondelete="SET NULL"), index=True
     )
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UsedToken(Base):
+    """A single-use token (a form's anti-CSRF token) that was spent, kept until it would
+    have expired anyway: shared by every API process, so a replay is refused everywhere."""
+
+    __tablename__ = "used_tokens"
+
+    channel: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

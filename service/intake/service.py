@@ -8,14 +8,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.errors import InvalidPhoto, NotFound
 from service.inputs import without_nul
 from service.intake.fetch import FetchPolicy, FetchRefused, check_url
-from service.intake.models import RawInput
+from service.intake.models import RawInput, UsedToken
 from service.outbox import service as outbox
 from service.reports import service as report_service
 from service.reports.blobs import BlobStore
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 FETCH_PHOTOS_TASK = "intake.fetch_photos"
 INLINE_MAX = 64 * 1024
+REFUSED_PREFIX = 4096  # what is kept of a refused body (with its size and sha256)
 
 
 class Unparseable(Exception):
@@ -70,6 +72,9 @@ class Outcome:
     external_id: str | None = None
     thread_id: str | None = None
     errors: tuple[dict[str, str], ...] = ()
+    # A refused photo: its index in the input and PhotoRejected's kind (for a translation).
+    photo_index: int | None = None
+    photo_kind: str | None = None
     # Photo URLs that will not be fetched (not on the allow-list, not http(s)): the answer
     # says so at once, and the input keeps the reason (`triage intake failures`).
     refused_photo_urls: tuple["RefusedPhotoUrl", ...] = ()
@@ -174,6 +179,51 @@ class Intake:
             session.flush()
             return raw.id
 
+    def record_refused(
+        self,
+        *,
+        channel: str,
+        body: bytes,
+        content_type: str,
+        reason: str,
+        meta: dict[str, Any] | None = None,
+    ) -> int:
+        """Keep what a channel refused before reading it (a forged or replayed form): its
+        first REFUSED_PREFIX bytes, its size and its sha256, never the whole body; the
+        input is `failed` with the reason (admins see it, rate limits count it)."""
+        with self._factory.begin() as session:
+            raw = RawInput(
+                channel=channel,
+                content_type=content_type[:200],
+                body=body[:REFUSED_PREFIX],
+                body_sha256=hashlib.sha256(body).hexdigest(),
+                body_size=len(body),
+                meta=without_nul({**(meta or {}), "kept_bytes": min(len(body), REFUSED_PREFIX)}),
+                status="failed",
+                reason=reason,
+                processed_at=datetime.now(UTC),
+            )
+            session.add(raw)
+            session.flush()
+            return raw.id
+
+    def claim_token(self, channel: str, token_id: str, *, expires_at: datetime) -> bool:
+        """Spend a single-use token: True the first time, False ever after (in every API
+        process) until it expires anyway. Expired ones are forgotten on the way."""
+        with self._factory.begin() as session:
+            session.execute(
+                delete(UsedToken).where(
+                    UsedToken.channel == channel, UsedToken.expires_at < datetime.now(UTC)
+                )
+            )
+            spent = session.execute(
+                insert(UsedToken)
+                .values(channel=channel, token_id=token_id[:64], expires_at=expires_at)
+                .on_conflict_do_nothing()
+                .returning(UsedToken.token_id)
+            ).first()
+        return spent is not None
+
     def process(
         self, raw_id: int, *, body: bytes, parse: Callable[[bytes], ParsedReport]
     ) -> Outcome:
@@ -191,7 +241,8 @@ class Intake:
         try:
             accepted = self._accept(raw_id, parsed, notes=[_refusal_note(r) for r in refused])
         except InvalidPhoto as exc:
-            return self._close(raw_id, "failed", exc.detail)
+            outcome = self._close(raw_id, "failed", exc.detail)
+            return replace(outcome, photo_index=exc.index, photo_kind=exc.kind)
         except (OperationalError, InterfaceError):
             raise  # the database is away: the input stays `received` (intake retry --stuck)
         except Exception as exc:  # a value the database refused, or a bug: keep it visible

@@ -19,7 +19,12 @@ _UTC7 = timedelta(hours=7)
 
 
 class PhotoRejected(ValueError):
-    """The bytes are not an acceptable photo; the message says why."""
+    """The bytes are not an acceptable photo; the message says why, `kind` says it for a
+    translation: empty, too_large, too_many_pixels, not_image or undecodable."""
+
+    def __init__(self, message: str, *, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +48,16 @@ def sniff_mime(data: bytes) -> tuple[str, str] | None:
 
 def inspect_photo(data: bytes, *, max_bytes: int, max_pixels: int) -> PhotoInfo:
     if not data:
-        raise PhotoRejected("the file is empty")
+        raise PhotoRejected("the file is empty", kind="empty")
     if len(data) > max_bytes:
-        raise PhotoRejected(f"the file is {len(data)} bytes; the limit is {max_bytes}")
+        raise PhotoRejected(
+            f"the file is {len(data)} bytes; the limit is {max_bytes}", kind="too_large"
+        )
     sniffed = sniff_mime(data)
     if sniffed is None:
-        raise PhotoRejected("not a JPEG, PNG or WebP image (checked by its content)")
+        raise PhotoRejected(
+            "not a JPEG, PNG or WebP image (checked by its content)", kind="not_image"
+        )
     mime, fmt = sniffed
     try:
         with warnings.catch_warnings():
@@ -57,7 +66,8 @@ def inspect_photo(data: bytes, *, max_bytes: int, max_pixels: int) -> PhotoInfo:
             width, height = img.size
             if width * height > max_pixels:
                 raise PhotoRejected(
-                    f"the image is {width}x{height} pixels; the limit is {max_pixels} pixels"
+                    f"the image is {width}x{height} pixels; the limit is {max_pixels} pixels",
+                    kind="too_many_pixels",
                 )
             exif = img.getexif()
             if fmt == "JPEG":
@@ -66,9 +76,13 @@ def inspect_photo(data: bytes, *, max_bytes: int, max_pixels: int) -> PhotoInfo:
     except PhotoRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise PhotoRejected(f"the image has too many pixels; the limit is {max_pixels}") from exc
+        raise PhotoRejected(
+            f"the image has too many pixels; the limit is {max_pixels}", kind="too_many_pixels"
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Warning) as exc:
-        raise PhotoRejected(f"the image cannot be decoded ({type(exc).__name__})") from exc
+        raise PhotoRejected(
+            f"the image cannot be decoded ({type(exc).__name__})", kind="undecodable"
+        ) from exc
     lat, lon = _gps(exif)
     return PhotoInfo(mime, width, height, lat, lon, _taken_at(exif))
 

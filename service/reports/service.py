@@ -201,7 +201,7 @@ def _inspect(index: int, photo: IncomingPhoto, limits: PhotoLimits) -> PhotoInfo
         return inspect_photo(photo.data, max_bytes=limits.max_bytes, max_pixels=limits.max_pixels)
     except PhotoRejected as exc:
         name = f" ({photo.filename})" if photo.filename else ""
-        raise InvalidPhoto(f"Photo {index + 1}{name}: {exc}.", index=index) from exc
+        raise InvalidPhoto(f"Photo {index + 1}{name}: {exc}.", index=index, kind=exc.kind) from exc
 
 
 def _report_values(incoming: IncomingReport, blobs: BlobStore) -> dict[str, Any]:

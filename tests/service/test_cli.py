@@ -230,3 +230,54 @@ def test_model_commands_use_the_services_model_path(
         assert json.loads(decided.stdout)["category"] == "cable"
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_clients_add_list_revoke() -> None:
+    name = f"Zalo bridge {uuid.uuid4().hex[:6]}"
+    added = runner.invoke(app, ["clients", "add", name, "--channel", "zalo", "--per-minute", "5"])
+    assert added.exit_code == 0, added.output
+    key = added.stdout.strip().splitlines()[-1]
+    assert key.startswith("tri_c_")
+    assert len(key) >= 40
+    client_id = added.stdout.split()[1]
+    listed = runner.invoke(app, ["clients", "list"])
+    line = next(x for x in listed.stdout.splitlines() if name in x)
+    assert "channel zalo" in line
+    assert "5/min" in line
+    assert "active" in line
+    assert key not in listed.stdout
+    revoked = runner.invoke(app, ["clients", "revoke", client_id])
+    assert revoked.exit_code == 0, revoked.output
+    line = next(x for x in runner.invoke(app, ["clients", "list"]).stdout.splitlines() if name in x)
+    assert "revoked" in line
+    assert runner.invoke(app, ["clients", "revoke", "999999"]).exit_code == 1
+
+
+@pytest.mark.usefixtures("cli_env")
+@pytest.mark.parametrize("channel", ["hue-s", "portal", "Not A Slug"])
+def test_clients_add_refuses_a_reserved_or_malformed_channel(channel: str) -> None:
+    result = runner.invoke(app, ["clients", "add", "x", "--channel", channel])
+    assert result.exit_code == 1
+    assert "error:" in result.stderr
+    assert "tri_c_" not in result.stdout
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_clients_ensure_dev_is_idempotent_and_refused_in_prod(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key_file = tmp_path / "dev-client-key"
+    first = runner.invoke(app, ["clients", "ensure-dev", "--key-file", str(key_file)])
+    again = runner.invoke(app, ["clients", "ensure-dev", "--key-file", str(key_file)])
+    assert first.exit_code == again.exit_code == 0, first.output
+    assert first.stdout == again.stdout
+    key = key_file.read_text().strip()
+    assert key in first.stdout
+    assert key_file.stat().st_mode & 0o077 == 0
+    monkeypatch.setenv("TRIAGE_ENV", "prod")
+    monkeypatch.setenv("TRIAGE_ADMIN_TOKEN", "a" * 40)
+    get_settings.cache_clear()
+    refused = runner.invoke(app, ["clients", "ensure-dev", "--key-file", str(key_file)])
+    assert refused.exit_code == 1
+    assert "production" in refused.stderr

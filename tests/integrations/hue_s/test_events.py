@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from integrations.hue_s.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signed_headers
+from service.clients import service as client_service
 from service.config import Settings
 from service.demo import jpeg_with_gps
 from service.intake import service as intake_service
@@ -192,9 +193,16 @@ def test_an_event_whose_photos_all_come_from_elsewhere_is_processed_at_once(
     assert db_session.scalars(select(OutboxMessage.task_name)).all() == ["triage.process_report"]
 
 
-def test_the_generic_api_cannot_claim_the_hue_s_channel(client: TestClient) -> None:
+def test_the_generic_api_cannot_claim_the_hue_s_channel(
+    client: TestClient, db_session: Session
+) -> None:
+    # A key is never made for a reserved channel (`triage clients add` refuses); one made
+    # before the adapter existed still cannot post for it.
+    _, key = client_service.create_client(db_session, name="old", channel="hue-s", reserved=())
     r = client.post(
-        "/api/v1/reports", json={"text": "x", "channel": "hue-s", "external_id": "evt-9"}
+        "/api/v1/reports",
+        json={"text": "x", "external_id": "evt-9"},
+        headers={"Authorization": f"Bearer {key}"},
     )
     assert r.status_code == 422
     assert r.json()["errors"] == [
@@ -209,3 +217,20 @@ def test_the_contract_is_in_the_openapi_schema(client: TestClient) -> None:
     names = {p["name"] for p in op["parameters"]}
     assert {TIMESTAMP_HEADER, SIGNATURE_HEADER} <= names
     assert "event_id" in schema["components"]["schemas"]["HueSEvent"]["properties"]
+
+
+def test_a_superscript_timestamp_is_a_401_problem_not_a_500(
+    client: TestClient, db_session: Session
+) -> None:
+    body = json.dumps(event()).encode()
+    # As a server reads it: header bytes are Latin-1, so b"\xb2\xb3" is "²³".
+    headers = {
+        "content-type": "application/json",
+        TIMESTAMP_HEADER: "²³".encode("latin-1"),
+        SIGNATURE_HEADER: "sha256=" + "0" * 64,
+    }
+    r = client.post(URL, content=body, headers=headers)
+    assert r.status_code == 401, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "Unix seconds" in r.json()["detail"]
+    assert db_session.scalars(select(Report)).all() == []

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from integrations.open311.settings import get_open311_settings
 from service.cases import service as case_service
+from service.config import Settings
 from service.intake.models import RawInput
 from service.outbox.models import OutboxMessage
 from service.reports.models import Report
@@ -182,10 +183,25 @@ def test_post_request_then_follow_it(
     assert token == [{"service_request_id": request_id, "token": request_id}]
 
 
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"photo_url_hosts": [".example.vn"]})
+
+
 def test_a_media_url_is_fetched_by_the_worker(client: TestClient, db_session: Session) -> None:
     assert post(client, media_url="https://media.example.vn/1.jpg").status_code == 200
     tasks = db_session.scalars(select(OutboxMessage.task_name)).all()
     assert tasks == ["intake.fetch_photos"]
+
+
+def test_a_media_url_off_the_allow_list_is_not_fetched_and_kept_for_admins(
+    client: TestClient, db_session: Session
+) -> None:
+    assert post(client, media_url="https://elsewhere.example.com/1.jpg").status_code == 200
+    tasks = db_session.scalars(select(OutboxMessage.task_name)).all()
+    assert tasks == ["triage.process_report"]  # processed without it, at once
+    raw = db_session.scalars(select(RawInput)).one()
+    assert "elsewhere.example.com" in (raw.reason or "")
 
 
 @pytest.mark.parametrize("fmt", ["xml", "json"])
@@ -284,3 +300,24 @@ def test_publish_descriptions_off_keeps_even_publishable_words_off_open311(
     row = json_ok(client.get(f"/open311/v2/requests/{case.tracking_code}.json"), "service_requests")
     assert (row[0]["description"], row[0]["address"]) == (None, None)
     assert row[0]["status_notes"] == PUBLIC_NOTE
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "end_date=0001-01-01T00:00:00%2B00:00",
+        "start_date=9999-12-31T00:00:00%2B00:00",
+        "start_date=0001-01-01T00:00:00-23:59&end_date=0001-01-02T00:00:00%2B23:59",
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_a_400_error_list(
+    client: TestClient, fmt: str, query: str
+) -> None:
+    r = client.get(f"/open311/v2/requests.{fmt}?{query}")
+    assert r.status_code == 400, r.text
+    if fmt == "xml":
+        xml_ok(r, "errors")
+    else:
+        json_ok(r, "errors")
+        assert "between the years 2000 and 9000" in r.json()[0]["description"]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from integrations.portal import settings as portal_settings
 from service.demo import jpeg_with_gps
 from service.intake.models import RawInput
+from service.intake.service import REFUSED_PREFIX
 from service.reports.models import Photo, Report
 from service.triage import pipeline
 from service.wiring import Runtime
@@ -19,7 +20,7 @@ from tests.public_data import PUBLIC_NOTE, assert_nothing_private, sensitive_cas
 
 
 def csrf_token(page: str) -> str:
-    match = re.search(r'name="csrf" value="([0-9a-f]{64})"', page)
+    match = re.search(r'name="csrf" value="([0-9]+\.[A-Za-z0-9_-]+\.[0-9a-f]{64})"', page)
     assert match, "the form carries an anti-CSRF token"
     return match.group(1)
 
@@ -120,7 +121,127 @@ def test_a_form_without_a_valid_token_is_refused_but_kept(
     assert "hết hạn" in refused.text  # type: ignore[attr-defined]
     raw = db_session.scalars(select(RawInput)).one()
     assert raw.status == "failed"
+    assert "token" in (raw.reason or "")
     assert db_session.scalars(select(Report)).all() == []
+
+
+@pytest.mark.usefixtures("limits")
+def test_a_refused_post_keeps_a_bounded_prefix_and_the_hash_not_the_body(
+    client: TestClient, db_session: Session
+) -> None:
+    big = b"\xff\xd8\xff" + bytes(3 * 1024 * 1024)  # 3 MiB "photo"
+    r = client.post(
+        "/portal/report",
+        data={"csrf": "forged", "lang": "vi", "description": "x", "address": "a"},
+        files=[("photos", ("big.jpg", big, "image/jpeg"))],
+    )
+    assert r.status_code == 403
+    raw = db_session.scalars(select(RawInput)).one()
+    assert raw.body is not None
+    assert len(raw.body) == REFUSED_PREFIX
+    assert raw.body_size > len(big)
+    assert raw.meta["kept_bytes"] == REFUSED_PREFIX
+    media = client.app.state.runtime.blobs  # type: ignore[attr-defined]
+    assert not media.path_for(raw.body_sha256).exists()
+    assert db_session.scalars(select(Report)).all() == []
+
+
+@pytest.mark.usefixtures("limits")
+def test_a_replayed_form_is_the_form_expired_page_and_not_stored_twice(
+    client: TestClient, db_session: Session
+) -> None:
+    token = csrf_token(client.get("/portal/").text)
+    first = send(client, token, address="12 Lê Lợi")
+    assert first.status_code == 303  # type: ignore[attr-defined]
+    replay = send(client, token, address="12 Lê Lợi")
+    assert replay.status_code == 403  # type: ignore[attr-defined]
+    assert "Biểu mẫu đã hết hạn" in replay.text  # type: ignore[attr-defined]
+    assert len(db_session.scalars(select(Report)).all()) == 1
+    statuses = db_session.execute(select(RawInput.status, RawInput.reason)).all()
+    assert sorted(s for s, _ in statuses) == ["accepted", "failed"]
+    assert any("replay" in (why or "") for _, why in statuses)
+    # The page after the refusal carries a fresh token that works.
+    assert send(client, csrf_token(replay.text), address="12 Lê Lợi").status_code == 303  # type: ignore[attr-defined]
+
+
+def test_a_token_is_bound_to_its_cookie_and_expires() -> None:
+    from integrations.portal import csrf
+
+    secret = b"k" * 32
+    token = csrf.form_token(secret, "cookie-a", now=1_000_000)
+    assert csrf.token_id(secret, "cookie-a", token, now=1_000_000 + 60) is not None
+    assert csrf.token_id(secret, "cookie-b", token, now=1_000_000 + 60) is None
+    assert csrf.token_id(secret, "cookie-a", token, now=1_000_000 + csrf.MAX_AGE_S + 1) is None
+    assert csrf.token_id(b"other" * 8, "cookie-a", token, now=1_000_000) is None
+
+
+@pytest.mark.usefixtures("limits")
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"origin": "https://evil.example"},
+        {"origin": "null"},
+        {"referer": "https://evil.example/page"},
+    ],
+)
+def test_a_cross_site_post_is_refused(
+    client: TestClient, db_session: Session, headers: dict[str, str]
+) -> None:
+    token = csrf_token(client.get("/portal/").text)
+    data = {"csrf": token, "lang": "vi", "description": "Cáp treo", "address": "12 Lê Lợi"}
+    r = client.post("/portal/report", data=data, headers=headers, follow_redirects=False)
+    assert r.status_code == 403
+    assert "Biểu mẫu đã hết hạn" in r.text
+    assert db_session.scalars(select(Report)).all() == []
+    assert db_session.scalars(select(RawInput.reason)).one() == (
+        "portal form refused: cross-site origin"
+    )
+
+
+@pytest.mark.usefixtures("limits")
+def test_a_same_origin_post_is_taken(client: TestClient) -> None:
+    token = csrf_token(client.get("/portal/").text)
+    data = {"csrf": token, "lang": "vi", "description": "Cáp treo", "address": "12 Lê Lợi"}
+    r = client.post(
+        "/portal/report",
+        data=data,
+        headers={"origin": "http://testserver"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+
+
+@pytest.mark.usefixtures("limits")
+@pytest.mark.parametrize(
+    ("lang", "expected", "foreign"),
+    [
+        ("vi", "Ảnh không hợp lệ: Ảnh 1 (evil.jpg): không phải ảnh JPEG, PNG hoặc WebP.", "not a"),
+        ("en", "A photo was refused: Photo 1 (evil.jpg): not a JPEG, PNG or WebP image.", "Ảnh"),
+    ],
+)
+def test_a_refused_photo_is_explained_in_the_pages_language(
+    client: TestClient, lang: str, expected: str, foreign: str
+) -> None:
+    token = csrf_token(client.get(f"/portal/?lang={lang}").text)
+    data = {"csrf": token, "lang": lang, "description": "Cáp treo", "address": "12 Lê Lợi"}
+    files = [("photos", ("evil.jpg", b"MZ\x90\x00 an executable", "image/jpeg"))]
+    r = client.post("/portal/report", data=data, files=files)
+    assert r.status_code == 422
+    errors = re.search(r'<div class="error" role="alert">(.*?)</div>', r.text, re.S)
+    assert errors is not None
+    assert expected in errors.group(1)
+    assert foreign not in errors.group(1)
+
+
+@pytest.mark.usefixtures("limits")
+def test_an_oversized_post_is_explained_in_vietnamese(client: TestClient) -> None:
+    client.app.state.runtime.settings.max_body_bytes = 2000  # type: ignore[attr-defined]
+    token = csrf_token(client.get("/portal/").text)
+    data = {"csrf": token, "lang": "vi", "description": "x" * 3000, "address": "12 Lê Lợi"}
+    r = client.post("/portal/report", data=data)
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("text/html")
+    assert "Nội dung gửi quá lớn" in r.text
 
 
 @pytest.mark.usefixtures("limits")
@@ -145,8 +266,10 @@ def two_per_minute(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def test_submissions_are_rate_limited_per_client(two_per_minute: None, client: TestClient) -> None:
-    token = csrf_token(client.get("/portal/").text)
-    codes = [send(client, token, address="12 Lê Lợi").status_code for _ in range(3)]  # type: ignore[attr-defined]
+    codes = [
+        send(client, csrf_token(client.get("/portal/").text), address="12 Lê Lợi").status_code  # type: ignore[attr-defined]
+        for _ in range(3)
+    ]
     assert codes == [303, 303, 429]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from service.api.schemas import ReportAccepted
 from service.app import create_app
+from service.clients import service as client_service
 from service.config import Settings
 from service.demo import jpeg_with_gps
 from service.outbox.models import OutboxMessage
@@ -31,6 +32,10 @@ def _counts(session: Session) -> tuple[int, int, int]:
     return tuple(  # type: ignore[return-value]
         session.scalar(select(func.count()).select_from(m)) for m in (Report, Photo, OutboxMessage)
     )
+
+
+def _bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
 
 
 def _b64(data: bytes) -> str:
@@ -96,10 +101,18 @@ def test_resending_the_same_external_id_returns_the_first_report(
     assert _counts(db_session) == (1, 0, 1)
 
 
-def test_same_external_id_on_another_channel_is_a_new_report(client: TestClient) -> None:
-    a = client.post("/api/v1/reports", json=report_json(channel="zalo", external_id="1"))
-    b = client.post("/api/v1/reports", json=report_json(channel="facebook", external_id="1"))
+def test_same_external_id_on_another_channel_is_a_new_report(
+    client: TestClient, db_session: Session
+) -> None:
+    _, facebook = client_service.create_client(
+        db_session, name="Facebook bridge", channel="facebook", reserved=()
+    )
+    a = client.post("/api/v1/reports", json=report_json(external_id="1"))
+    b = client.post("/api/v1/reports", json=report_json(external_id="1"), headers=_bearer(facebook))
+    assert (a.status_code, b.status_code) == (202, 202)
     assert a.json()["report_id"] != b.json()["report_id"]
+    channels = [db_session.get(Report, r.json()["report_id"]).channel for r in (a, b)]  # type: ignore[union-attr]
+    assert channels == ["zalo", "facebook"]
 
 
 PNG_NOT_IMAGE = _b64(b"%PDF-1.4 this is a document")
@@ -115,6 +128,7 @@ PNG_NOT_IMAGE = _b64(b"%PDF-1.4 this is a document")
         (report_json(text=""), 422, "#/text"),
         (report_json(text="x" * 5001), 422, "#/text"),
         (report_json(channel="Bad Channel"), 422, "#/channel"),
+        (report_json(channel="facebook"), 422, "#/channel"),
         (report_json(reporter={"email": "not-an-email"}), 422, "#/reporter/email"),
         (report_json(photos=[{"content_base64": PNG_NOT_IMAGE}]), 422, "#/photos/0"),
         (
@@ -214,7 +228,7 @@ def test_database_down_is_a_503_problem_not_a_500(settings: Settings) -> None:
     )
     runtime = build_runtime(dead, dispatcher=RecordingDispatcher())
     with TestClient(create_app(dead, runtime=runtime), raise_server_exceptions=False) as c:
-        r = c.post("/api/v1/reports", json=report_json())
+        r = c.post("/api/v1/reports", json=report_json(), headers=_bearer("tri_c_any"))
     assert r.status_code == 503
     assert r.headers["content-type"] == "application/problem+json"
     assert r.headers["retry-after"] == "5"
@@ -280,3 +294,105 @@ def test_track_of_an_unknown_code_is_a_404_problem(client: TestClient) -> None:
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["type"].endswith("tracking-code-not-found")
+
+
+# ---------------------------------------------------------------- client keys and limits
+def _no_auth(client: TestClient) -> TestClient:
+    del client.headers["Authorization"]
+    return client
+
+
+@pytest.mark.parametrize("header", [None, "Bearer", "Bearer tri_c_unknown", "Basic dXNlcg=="])
+def test_the_intake_refuses_a_missing_or_unknown_key_with_401_and_stores_nothing(
+    client: TestClient, db_session: Session, header: str | None
+) -> None:
+    headers = {"Authorization": header} if header else {}
+    r = _no_auth(client).post("/api/v1/reports", json=report_json(), headers=headers)
+    assert r.status_code == 401, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.headers["www-authenticate"] == "Bearer"
+    assert r.json()["type"].endswith("client-key-invalid")
+    assert _counts(db_session) == (0, 0, 0)
+
+
+def test_the_admin_token_is_not_a_client_key(client: TestClient, db_session: Session) -> None:
+    r = client.post(
+        "/api/v1/reports", json=report_json(), headers={"Authorization": "Bearer dev-admin-token"}
+    )
+    assert r.status_code == 401
+    assert _counts(db_session) == (0, 0, 0)
+
+
+def test_a_revoked_key_is_refused(client: TestClient, db_session: Session) -> None:
+    created, key = client_service.create_client(
+        db_session, name="Old bridge", channel="old-bridge", reserved=()
+    )
+    assert client.post("/api/v1/reports", json=report_json(), headers=_bearer(key)).is_success
+    client_service.revoke_client(db_session, client_id=created.id)
+    r = client.post("/api/v1/reports", json=report_json(), headers=_bearer(key))
+    assert r.status_code == 401
+    assert "revoked" in r.json()["detail"]
+    assert _counts(db_session) == (1, 0, 1)
+
+
+def test_the_key_fixes_the_channel(client: TestClient, db_session: Session) -> None:
+    r = client.post("/api/v1/reports", json=report_json())
+    assert r.status_code == 202
+    report = db_session.get(Report, r.json()["report_id"])
+    assert report is not None
+    assert report.channel == "zalo"
+    same = client.post("/api/v1/reports", json=report_json(channel="zalo"))
+    assert same.status_code == 202
+    other = client.post("/api/v1/reports", json=report_json(channel="facebook"))
+    assert other.status_code == 422
+    assert other.json()["errors"] == [
+        {"pointer": "#/channel", "detail": "the key's channel is 'zalo'"}
+    ]
+    assert _counts(db_session) == (2, 0, 2)
+
+
+def test_over_the_per_minute_rate_is_a_429_with_retry_after_and_nothing_stored(
+    client: TestClient, db_session: Session
+) -> None:
+    _, key = client_service.create_client(
+        db_session, name="Slow bridge", channel="slow", reserved=(), per_minute=2
+    )
+    answers = [
+        client.post("/api/v1/reports", json=report_json(), headers=_bearer(key)).status_code
+        for _ in range(2)
+    ]
+    assert answers == [202, 202]
+    r = client.post("/api/v1/reports", json=report_json(), headers=_bearer(key))
+    assert r.status_code == 429, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert 1 <= int(r.headers["retry-after"]) <= 60
+    assert r.json()["retry_after_s"] == int(r.headers["retry-after"])
+    assert "2 requests per minute" in r.json()["detail"]
+    assert _counts(db_session) == (2, 0, 2)
+    # Another key is not held back by this one.
+    assert client.post("/api/v1/reports", json=report_json()).status_code == 202
+
+
+def test_over_the_daily_photo_bytes_is_a_429_and_nothing_stored(
+    client: TestClient, db_session: Session
+) -> None:
+    photo = jpeg_with_gps(lat=16.47, lon=107.6)
+    _, key = client_service.create_client(
+        db_session,
+        name="Photo bridge",
+        channel="photos",
+        reserved=(),
+        photo_bytes_per_day=2 * len(photo) + 10,
+    )
+    one = report_json(photos=[{"content_base64": _b64(photo)}])
+    two = report_json(photos=[{"content_base64": _b64(photo)}] * 2)
+    assert client.post("/api/v1/reports", json=one, headers=_bearer(key)).status_code == 202
+    r = client.post("/api/v1/reports", json=two, headers=_bearer(key))
+    assert r.status_code == 429, r.text
+    assert 1 <= int(r.headers["retry-after"]) <= 86400
+    assert "photo bytes per day" in r.json()["detail"]
+    assert _counts(db_session) == (1, 1, 1)
+    # What was refused was not counted: one more photo still fits today.
+    assert client.post("/api/v1/reports", json=one, headers=_bearer(key)).status_code == 202
+    # A report without photos is not held back by the photo quota.
+    assert client.post("/api/v1/reports", json=report_json(), headers=_bearer(key)).is_success

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.celery_app import TaskBase
+from service.config import Settings
 from service.demo import jpeg_with_gps
 from service.intake import tasks as intake_tasks
 from service.intake.fetch import FetchPolicy
@@ -23,6 +24,11 @@ from tests.httpserver import LocalHTTPServer, Reply
 def server() -> Iterator[LocalHTTPServer]:
     with LocalHTTPServer() as s:
         yield s
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"photo_url_hosts": ["127.0.0.1"]})
 
 
 @pytest.fixture

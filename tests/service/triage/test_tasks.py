@@ -18,6 +18,7 @@ from classifiers.corpus.compose_photos import read_photo_features
 from integrations.hue_s.signing import signed_headers
 from service.app import create_app
 from service.cases.models import Case, CaseEvent
+from service.clients import service as client_service
 from service.config import Settings
 from service.demo import jpeg_with_gps
 from service.outbox import service as outbox_service
@@ -78,7 +79,12 @@ def live_runtime(live_settings: Settings) -> Iterator[Runtime]:
 
 @pytest.fixture
 def live_client(live_settings: Settings, live_runtime: Runtime) -> Iterator[TestClient]:
+    with live_runtime.session_factory.begin() as session:
+        _, key = client_service.create_client(
+            session, name="live test bridge", channel="zalo", reserved=()
+        )
     with TestClient(create_app(live_settings, runtime=live_runtime)) as c:
+        c.headers["Authorization"] = f"Bearer {key}"
         yield c
 
 
