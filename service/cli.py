@@ -214,6 +214,7 @@ def outbox_relay() -> None:
         runtime.session_factory,
         runtime.dispatcher,
         redispatch_after_s=settings.outbox_redispatch_after_s,
+        unstarted_after_s=settings.outbox_unstarted_redispatch_after_s,
     )
     typer.echo(f"dispatched {sent}")
 
