@@ -359,9 +359,37 @@ def test_tasks_queued_behind_a_slow_one_are_not_sent_again(
             )
 
     relay = threading.Thread(target=relay_loop, daemon=True)
+    try:
+        ids = _post_behind_a_slow_task(live_client, engine, relay)
+        wait_for(
+            lambda: all(_processed(engine, i) for i in ids),
+            timeout=90,
+            what="every queued report to be processed",
+        )
+        wait_for(lambda: _outbox_done(engine), timeout=30, what="the outbox to drain")
+    finally:
+        stop.set()
+        if relay.is_alive():
+            relay.join(timeout=10)
+        w.stop()
+    with Session(engine) as s:
+        rows = s.execute(
+            select(OutboxMessage.task_name, OutboxMessage.dispatch_count, OutboxMessage.started_at)
+        ).all()
+    reports = sorted(n for task, n, _ in rows if task == "triage.process_report")
+    assert reports == [1] * 11 + [2]
+    assert max(n for _, n, _ in rows) <= 2  # the case-opened notices too
+    # The worker marked each run it began (the resent one's copy found it done: no mark).
+    assert all(at is not None for _, n, at in rows if n == 1)
+
+
+def _post_behind_a_slow_task(
+    live_client: TestClient, engine: Engine, relay: threading.Thread
+) -> list[int]:
+    """12 reports; the first one's task blocks at geo-tagging for 10 s or so."""
     blocker = engine.connect()
     blocker_tx = blocker.begin()
-    blocker.execute(text("LOCK TABLE wards IN ACCESS EXCLUSIVE MODE"))  # geo-tagging waits
+    blocker.execute(text("LOCK TABLE wards IN ACCESS EXCLUSIVE MODE"))
     try:
         ids = []
         for _ in range(12):
@@ -379,26 +407,7 @@ def test_tasks_queued_behind_a_slow_one_are_not_sent_again(
     finally:
         blocker_tx.rollback()
         blocker.close()
-    try:
-        wait_for(
-            lambda: all(_processed(engine, i) for i in ids),
-            timeout=90,
-            what="every queued report to be processed",
-        )
-        wait_for(lambda: _outbox_done(engine), timeout=30, what="the outbox to drain")
-    finally:
-        stop.set()
-        relay.join(timeout=10)
-        w.stop()
-    with Session(engine) as s:
-        rows = s.execute(
-            select(OutboxMessage.task_name, OutboxMessage.dispatch_count, OutboxMessage.started_at)
-        ).all()
-    reports = sorted(n for task, n, _ in rows if task == "triage.process_report")
-    assert reports == [1] * 11 + [2]
-    assert max(n for _, n, _ in rows) <= 2  # the case-opened notices too
-    # The worker marked each run it began (the resent one's copy found it done: no mark).
-    assert all(at is not None for _, n, at in rows if n == 1)
+    return ids
 
 
 def _max_dispatch_count(engine: Engine) -> int:
