@@ -3,6 +3,7 @@
     python3 tools/devstack.py run    # install, start PostgreSQL+PostGIS, migrate, seed, serve
     python3 tools/devstack.py test   # install, start PostgreSQL+PostGIS, run the whole suite
     python3 tools/devstack.py bench  # intake benchmark (bench/intake.py)
+    python3 tools/devstack.py bench broker  # 202 → open case under load (bench/broker.py)
 
 Nothing here is needed when DATABASE_URL points at a server you run yourself.
 """
@@ -347,12 +348,14 @@ def cmd_bench(args: list[str]) -> int:
 
 def _bench(bin_: Path, env: dict[str, str], args: list[str]) -> int:
     ensure_redis_server()
-    if shutil.which("wrk") is None:
-        apt_install("wrk")
     env.setdefault("BENCH_ADMIN_URL", env.get("TEST_DATABASE_URL") or env["DATABASE_URL"])
-    return subprocess.run(
-        [str(bin_ / "python"), "bench/intake.py", *args], cwd=ROOT, env=env
-    ).returncode
+    if args[:1] == ["broker"]:
+        script, args = "bench/broker.py", args[1:]
+    else:
+        script = "bench/intake.py"
+        if shutil.which("wrk") is None:
+            apt_install("wrk")
+    return subprocess.run([str(bin_ / "python"), script, *args], cwd=ROOT, env=env).returncode
 
 
 def _model_is_stale(artifact: Path) -> bool:
