@@ -423,7 +423,8 @@ def test_an_idle_worker_logs_nothing_per_second(
     r = live_client.post("/api/v1/reports", json=report_json())
     report_id = r.json()["report_id"]
     wait_for(lambda: _processed(live_runtime.engine, report_id), timeout=30, what="processing")
-    time.sleep(1.5)  # the report's own lines are written
+    wait_for(lambda: _outbox_done(live_runtime.engine), timeout=30, what="its notice too")
+    time.sleep(1.5)  # the last task's lines are written
     before = worker.log.stat().st_size
     time.sleep(4)
     with worker.log.open("rb") as log:
