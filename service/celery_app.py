@@ -1,6 +1,7 @@
 """The Celery application, the task base (a session per task) and the broker dispatcher."""
 
 import logging
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from celery import Celery, Task
@@ -30,20 +31,73 @@ def configure_celery(settings: Settings) -> Celery:
         timezone="UTC",
         enable_utc=True,
         beat_schedule={
-            "outbox-relay": {"task": "outbox.relay", "schedule": settings.outbox_relay_every_s},
+            "outbox-relay": {
+                "task": "outbox.relay",
+                "schedule": settings.outbox_relay_every_s,
+                # A relay message that waited this long behind other tasks is dropped: a
+                # newer one follows every second, so a deep queue gains no relay backlog.
+                "options": {"expires": max(10.0, 10 * settings.outbox_relay_every_s)},
+            },
         },
     )
     return celery
 
 
 def _transport_options(settings: Settings) -> dict[str, Any]:
-    if settings.effective_broker_url.startswith(("redis://", "rediss://", "redis+socket://")):
+    url = settings.effective_broker_url
+    if url.startswith(("redis://", "rediss://", "redis+socket://")):
         return {
             "visibility_timeout": settings.broker_visibility_timeout_s,
             "socket_connect_timeout": 2,
             "socket_timeout": 5,
         }
+    if url.startswith(("amqp://", "amqps://", "pyamqp://")):
+        # RabbitMQ: publisher confirms, so a send returns once the broker holds the message
+        # (the outbox then rightly records it as dispatched); bounded socket reads/writes.
+        return {"confirm_publish": True, "read_timeout": 5, "write_timeout": 5}
     return {}
+
+
+# Where Celery logs, at INFO, each beat send ("Scheduler: Sending due task …"), each task
+# received and succeeded, and each expired one discarded.
+_PER_TASK_LOGGERS = (
+    "celery.beat",
+    "celery.worker.strategy",
+    "celery.app.trace",
+    "celery.worker.request",
+)
+
+
+class _DemoteRoutineTasks(logging.Filter):
+    """Turns those INFO lines into DEBUG for the named tasks: the relay runs every second,
+    and an idle stack should log nothing per second at INFO. Failures still log (WARNING+)."""
+
+    def __init__(self, task_names: Iterable[str]) -> None:
+        super().__init__()
+        self._names = frozenset(task_names)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or not self._names.intersection(_names_in(record)):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
+def _names_in(record: logging.LogRecord) -> list[object]:
+    args = record.args
+    if isinstance(args, Mapping):
+        return [args.get("name")]
+    return list(args or ())
+
+
+def demote_routine_task_logs(task_names: Iterable[str]) -> None:
+    """Log the given tasks' beat sends and receipts/successes at DEBUG, not INFO."""
+    names = list(task_names)
+    for name in _PER_TASK_LOGGERS:
+        log = logging.getLogger(name)
+        for old in [f for f in log.filters if isinstance(f, _DemoteRoutineTasks)]:
+            log.removeFilter(old)
+        log.addFilter(_DemoteRoutineTasks(names))
 
 
 class TaskBase(Task):  # type: ignore[misc]

@@ -208,7 +208,16 @@ def outbox_status() -> None:
 
 
 @outbox_app.command("relay")
-def outbox_relay() -> None:
+def outbox_relay(
+    unstarted: Annotated[
+        bool,
+        typer.Option(
+            "--unstarted",
+            help="also send again now every task sent whose run never began (after a broker "
+            "restart that lost its queue)",
+        ),
+    ] = False,
+) -> None:
     """Send queued tasks now (the worker's beat does this every second)."""
     settings = get_settings()
     runtime = build_runtime(settings)
@@ -216,6 +225,7 @@ def outbox_relay() -> None:
         runtime.session_factory,
         runtime.dispatcher,
         redispatch_after_s=settings.outbox_redispatch_after_s,
+        unstarted_after_s=0 if unstarted else settings.outbox_unstarted_redispatch_after_s,
     )
     typer.echo(f"dispatched {sent}")
 

@@ -3,18 +3,23 @@
 import functools
 import importlib
 import logging
+from typing import Any
 
-from celery.signals import worker_process_init
+from celery.signals import task_prerun, worker_process_init
 
 from classifiers.ocr import shared_reader
-from service.celery_app import TaskBase, celery, configure_celery
+from service.celery_app import TaskBase, celery, configure_celery, demote_routine_task_logs
 from service.config import get_settings
 from service.intake import tasks as intake_tasks
+from service.outbox import service as outbox_service
 from service.plugins import channel_plugins, status_tasks
 from service.triage import tasks
 from service.wiring import build_runtime
 
 logging.basicConfig(level=logging.INFO)
+# The outbox relay runs every second (beat): its routine lines are DEBUG, so an idle worker
+# logs nothing per second at INFO.
+demote_routine_task_logs([tasks.relay_outbox.name])
 
 
 def _wire() -> None:
@@ -44,6 +49,19 @@ def _wire() -> None:
 def _rewire_after_fork(**_: object) -> None:
     # Database connections must not cross a fork: each pool process builds its own engine.
     _wire()
+
+
+@task_prerun.connect
+def _mark_outbox_started(kwargs: dict[str, Any] | None = None, **_: object) -> None:
+    """Every task sent through the outbox carries its `outbox_id`: record that a run begins,
+    in a short transaction of its own committed before the task body, so the relay can tell
+    a message still waiting in the broker from one whose run died or hangs. One place for
+    every outbox task (reports, public changes, Hue-S callbacks, e-mail acks, photo fetches).
+    Celery logs and swallows an error raised here; the task then runs all the same."""
+    outbox_id = (kwargs or {}).get("outbox_id")
+    if isinstance(outbox_id, int) and TaskBase.session_factory is not None:
+        with TaskBase.session_factory.begin() as session:
+            outbox_service.mark_started(session, message_id=outbox_id)
 
 
 _wire()

@@ -3,6 +3,7 @@
     python3 tools/devstack.py run    # install, start PostgreSQL+PostGIS, migrate, seed, serve
     python3 tools/devstack.py test   # install, start PostgreSQL+PostGIS, run the whole suite
     python3 tools/devstack.py bench  # intake benchmark (bench/intake.py)
+    python3 tools/devstack.py bench broker  # 202 → open case under load (bench/broker.py)
 
 Nothing here is needed when DATABASE_URL points at a server you run yourself.
 """
@@ -14,6 +15,7 @@ import hashlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tools.supervise import Program, Supervisor  # noqa: E402
+
 VENV = ROOT / ".venv"
 LOCAL = ROOT / ".local"
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -214,10 +219,48 @@ def create_database(bindir: Path, admin_url: str, name: str) -> None:
         sh(*psql, f'CREATE DATABASE "{name}"', stdout=subprocess.DEVNULL)
 
 
-# ---------------------------------------------------------------- Redis (tests)
+# ---------------------------------------------------------------- Redis
 def ensure_redis_server() -> None:
     if shutil.which("redis-server") is None:
         apt_install("redis-server")
+
+
+def redis_port() -> int:
+    """Derived from the checkout's path (like PostgreSQL's), or any free port if taken."""
+    if os.environ.get("TRIAGE_REDIS_PORT"):
+        return int(os.environ["TRIAGE_REDIS_PORT"])
+    port = 56000 + int(hashlib.sha256(str(ROOT).encode()).hexdigest(), 16) % 900
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", port)) != 0:
+            return port
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def redis_program(port: int, env: dict[str, str], ready: Callable[[], None]) -> Program:
+    """A private redis-server for `./dev run`, without persistence: the outbox in PostgreSQL
+    is the durable record of every task, and the relay sends again what a restarted Redis
+    lost (`ready` runs `triage outbox relay --unstarted` after each start)."""
+    home = LOCAL / "redis"
+    home.mkdir(parents=True, exist_ok=True)
+    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    argv += ["--appendonly", "no", "--dir", str(home), "--logfile", str(home / "redis.log")]
+    return Program("redis", argv, env, ROOT, ready=ready)
+
+
+def _wait_redis(port: int, timeout_s: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    die(f"redis-server did not answer on 127.0.0.1:{port} (see {LOCAL / 'redis' / 'redis.log'})")
 
 
 def ensure_dovecot() -> None:
@@ -305,12 +348,14 @@ def cmd_bench(args: list[str]) -> int:
 
 def _bench(bin_: Path, env: dict[str, str], args: list[str]) -> int:
     ensure_redis_server()
-    if shutil.which("wrk") is None:
-        apt_install("wrk")
     env.setdefault("BENCH_ADMIN_URL", env.get("TEST_DATABASE_URL") or env["DATABASE_URL"])
-    return subprocess.run(
-        [str(bin_ / "python"), "bench/intake.py", *args], cwd=ROOT, env=env
-    ).returncode
+    if args[:1] == ["broker"]:
+        script, args = "bench/broker.py", args[1:]
+    else:
+        script = "bench/intake.py"
+        if shutil.which("wrk") is None:
+            apt_install("wrk")
+    return subprocess.run([str(bin_ / "python"), script, *args], cwd=ROOT, env=env).returncode
 
 
 def _model_is_stale(artifact: Path) -> bool:
@@ -335,8 +380,10 @@ def cmd_run(_args: list[str]) -> int:
     sh(triage, "clients", "ensure-dev", cwd=ROOT, env=env)  # prints the dev client key
     host, port = env.get("TRIAGE_HOST", "127.0.0.1"), env.get("TRIAGE_PORT", "8000")
     env.setdefault("TRIAGE_PUBLIC_BASE_URL", f"http://{host}:{port}")
-    procs = [
-        subprocess.Popen(
+    programs, broker = _broker(env, triage)
+    programs += [
+        Program(
+            "api",
             [
                 str(bin_ / "uvicorn"),
                 "service.app:app_from_env",
@@ -347,10 +394,11 @@ def cmd_run(_args: list[str]) -> int:
                 port,
                 "--no-proxy-headers",  # the app trusts only TRIAGE_TRUSTED_PROXIES
             ],
-            cwd=ROOT,
-            env=env,
+            env,
+            ROOT,
         ),
-        subprocess.Popen(
+        Program(
+            "worker",
             [
                 str(bin_ / "celery"),
                 "-A",
@@ -364,11 +412,10 @@ def cmd_run(_args: list[str]) -> int:
                 "-s",
                 str(LOCAL / "celerybeat-schedule"),
             ],
-            cwd=ROOT,
-            env=env,
+            env,
+            ROOT,
         ),
     ]
-    broker = "Redis " + env["REDIS_URL"] if env.get("REDIS_URL") else "PostgreSQL (no extra server)"
     say(f"API        http://{host}:{port}/api/v1/cases")
     say(f"API docs   http://{host}:{port}/docs")
     say(f"portal     http://{host}:{port}/portal/   (citizens, in a browser)")
@@ -377,10 +424,33 @@ def cmd_run(_args: list[str]) -> int:
     say(f"database   {env['DATABASE_URL']}")
     say(f"broker     {broker}")
     say("staff token (dev stack): TRIAGE_ADMIN_TOKEN=dev-admin-token; Ctrl-C stops everything")
-    return _wait(procs, pg_bin, data)
+    return _supervise(programs, pg_bin, data)
 
 
-def _wait(procs: list[subprocess.Popen[bytes]], pg_bin: Path, data: Path | None) -> int:
+def _broker(env: dict[str, str], triage: str) -> tuple[list[Program], str]:
+    """TRIAGE_BROKER_URL or REDIS_URL when given (Redis, or amqp:// for RabbitMQ): use it and
+    start nothing. Otherwise a private Redis, started by the supervisor with the others."""
+    given = env.get("TRIAGE_BROKER_URL") or env.get("REDIS_URL")
+    if given:
+        return [], given
+    ensure_redis_server()
+    port = redis_port()
+    env["TRIAGE_BROKER_URL"] = f"redis://127.0.0.1:{port}/0"
+
+    def ready() -> None:
+        _wait_redis(port)
+        # A fresh Redis holds nothing: send again at once what the last one held and lost
+        # (messages sent whose run never began), rather than after the 30 min timeout.
+        relay = [triage, "outbox", "relay", "--unstarted"]
+        subprocess.run(relay, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, check=False)
+
+    return [redis_program(port, env, ready)], f"private Redis {env['TRIAGE_BROKER_URL']}"
+
+
+def _supervise(programs: list[Program], pg_bin: Path, data: Path | None) -> int:
+    """Run until Ctrl-C: a crashed API, worker or Redis is restarted with backoff (1 s
+    doubling to 30 s, reset after a minute up), its whole process group killed first so no
+    child (Celery's beat) is orphaned; then stop everything, PostgreSQL included."""
     stopping = False
 
     def _stop(*_: object) -> None:
@@ -389,24 +459,16 @@ def _wait(procs: list[subprocess.Popen[bytes]], pg_bin: Path, data: Path | None)
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    rc = 0
-    while not stopping:
-        if any(p.poll() is not None for p in procs):
-            rc = 1
-            say("a process exited; stopping the rest")
-            break
-        time.sleep(0.5)
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
-    if data is not None:
-        stop_cluster(pg_bin, data)
-    return rc
+    supervisor = Supervisor(programs, say=say)
+    try:
+        supervisor.start_all()
+        supervisor.run(lambda: stopping)
+    finally:
+        say("stopping the API, the worker and Redis")
+        supervisor.stop_all()
+        if data is not None:
+            stop_cluster(pg_bin, data)
+    return 0
 
 
 def main() -> int:

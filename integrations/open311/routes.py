@@ -46,13 +46,14 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def build_router(runtime: Runtime, settings: Open311Settings) -> APIRouter:
     router = APIRouter(prefix="/open311/v2", tags=["channels: Open311 GeoReport v2"])
-    _add_catalogue(router, settings)
+    base_url = settings.base_url or f"{runtime.settings.public_base_url.rstrip('/')}/open311/v2"
+    _add_catalogue(router, settings, base_url=base_url)
     _add_create(router, runtime, settings)
     _add_queries(router, runtime, settings)
     return router
 
 
-def _add_catalogue(router: APIRouter, settings: Open311Settings) -> None:
+def _add_catalogue(router: APIRouter, settings: Open311Settings, *, base_url: str) -> None:
     @router.get("/discovery.{fmt:open311fmt}", openapi_extra=_DOC, responses=_RESPONSES)
     def discovery(fmt: str) -> Response:
         body = {
@@ -62,7 +63,7 @@ def _add_catalogue(router: APIRouter, settings: Open311Settings) -> None:
             "endpoints": [
                 {
                     "specification": "http://wiki.open311.org/GeoReport_v2",
-                    "url": settings.base_url,
+                    "url": base_url,
                     "changeset": "2026-11-22T00:00:00+07:00",
                     "type": "production",
                     "formats": ["text/xml", "application/json"],

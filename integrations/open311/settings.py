@@ -19,7 +19,9 @@ class Open311Settings(BaseSettings):
     # Keys of the client apps allowed to POST requests (comma-separated).
     api_keys: CommaList = Field(default_factory=lambda: [DEV_KEY])
     jurisdiction_id: str = "hue.gov.vn"
-    base_url: str = "http://127.0.0.1:8000/open311/v2"
+    # The endpoint discovery names; unset: TRIAGE_PUBLIC_BASE_URL + "/open311/v2" (which
+    # `./dev run` sets from its port), so the document names where the service really is.
+    base_url: str | None = None
     contact: str = "Sở Khoa học và Công nghệ Huế — dttm@thuathienhue.gov.vn"
     key_service: str = "Xin khoá API qua dttm@thuathienhue.gov.vn (Request an API key by e-mail)"
     # Show the words (description, address) of the reports an inspector marked publishable;

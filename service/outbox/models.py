@@ -12,8 +12,9 @@ class OutboxMessage(Base):
     """A task to run, written in the same transaction as the work that asks for it.
 
     The relay (service.outbox.service.relay) sends it to the broker after commit, and sends
-    it again if it is not completed in time, so a broker outage or a lost message delays
-    work but never loses it.
+    it again if a run started and did not complete in time, or if it never started long
+    after it was sent, so a broker outage, a lost message or a dead worker delays work but
+    never loses it.
     """
 
     __tablename__ = "outbox_messages"
@@ -38,6 +39,10 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     dispatch_count: Mapped[int] = mapped_column(Integer, default=0)
+    # When a run of the task last began (set by the worker in its own committed transaction
+    # before the task body runs; cleared by each dispatch). NULL with dispatched_at set: the
+    # message is still waiting in the broker, or the broker lost it.
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
     # Set when the task gave up after its last retry: the relay leaves it alone until an

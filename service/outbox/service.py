@@ -5,7 +5,20 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CTE, Connection, Insert, Table, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Connection,
+    Insert,
+    Table,
+    and_,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.contracts import DispatchFailed, TaskDispatcher
@@ -65,35 +78,38 @@ def relay(
     dispatcher: TaskDispatcher,
     *,
     redispatch_after_s: float,
+    unstarted_after_s: float,
     batch: int = 500,
 ) -> int:
-    """Send what was never sent, and again what was sent long ago and never completed.
+    """Send what was never sent, and again what was lost or stuck on the way.
 
-    Runs every second or so (Celery beat). Rows are claimed with SKIP LOCKED, so several
-    relays never send the same message at once; a message sent twice is harmless because
-    every task is idempotent.
+    Runs every second or so (Celery beat). A message is sent again when a run of it began
+    more than `redispatch_after_s` ago and did not complete (its worker died or hangs), or
+    when it was sent more than `unstarted_after_s` ago and no run ever began (the broker
+    lost it). The second wait is much longer on purpose: a message that has not started is
+    almost always still queued in the broker behind others, and sending it again then only
+    lengthens the queue (issue #9: a 20 s timeout on a queue minutes deep sent each task
+    3.4 times on average). Each dispatch clears `started_at`, so every timeout counts from
+    the latest send.
+
+    Rows are claimed with SKIP LOCKED, so several relays never send the same message at
+    once; a message sent twice is harmless because every task is idempotent.
     """
-    cutoff = _now() - timedelta(seconds=redispatch_after_s)
     with factory.begin() as session:
-        due = (
-            session.execute(
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.completed_at.is_(None),
-                    OutboxMessage.dead_at.is_(None),
-                    or_(
-                        OutboxMessage.dispatched_at.is_(None), OutboxMessage.dispatched_at < cutoff
-                    ),
-                )
-                .order_by(OutboxMessage.id)
-                .limit(batch)
-                .with_for_update(skip_locked=True)
+        due = session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.completed_at.is_(None),
+                OutboxMessage.dead_at.is_(None),
+                _due(redispatch_after_s=redispatch_after_s, unstarted_after_s=unstarted_after_s),
             )
-            .scalars()
-            .all()
-        )
+            .order_by(OutboxMessage.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        ).all()
         for message in due:
             message.dispatched_at = _now()
+            message.started_at = None
             message.dispatch_count += 1
         work = [(m.id, m.task_name, dict(m.kwargs)) for m in due]
     failed = [mid for mid, task, kwargs in work if not _send(dispatcher, mid, task, kwargs)]
@@ -101,6 +117,33 @@ def relay(
         with factory.begin() as session:
             _mark_undispatched(session, failed, "broker unavailable")
     return len(work) - len(failed)
+
+
+def _due(*, redispatch_after_s: float, unstarted_after_s: float) -> ColumnElement[bool]:
+    now = _now()
+    return or_(
+        OutboxMessage.dispatched_at.is_(None),
+        and_(
+            OutboxMessage.started_at.is_(None),
+            OutboxMessage.dispatched_at < now - timedelta(seconds=unstarted_after_s),
+        ),
+        OutboxMessage.started_at < now - timedelta(seconds=redispatch_after_s),
+    )
+
+
+def mark_started(session: Session, *, message_id: int) -> None:
+    """A run of the message's task begins. The caller commits this at once, before the task
+    body runs, so it stays visible if the run then fails or hangs. A row locked by another
+    run of the same message (which has marked it already) is skipped rather than waited on."""
+    claimable = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.id == message_id, OutboxMessage.completed_at.is_(None))
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == claimable).values(started_at=_now())
+    )
 
 
 def complete_message(session: Session, *, message_id: int | None) -> None:
@@ -125,13 +168,15 @@ def lock_unfinished(session: Session, *, message_id: int | None) -> bool:
 
 
 def defer(session: Session, *, message_id: int | None, seconds: float) -> None:
-    """A task will retry itself in `seconds`: keep the relay from re-sending it before then."""
+    """A task will retry itself in `seconds`: keep the relay from re-sending it before then.
+
+    The retry is a new send (by Celery, at `seconds` from now) that has not started yet."""
     if message_id is None:
         return
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(dispatched_at=_now() + timedelta(seconds=seconds))
+        .values(dispatched_at=_now() + timedelta(seconds=seconds), started_at=None)
     )
 
 
@@ -165,7 +210,12 @@ def replay(session: Session, *, message_ids: list[int] | None) -> int:
     if message_ids is not None:
         stmt = stmt.where(OutboxMessage.id.in_(message_ids))
     result = session.execute(
-        stmt.values(dead_at=None, dispatched_at=None, replay_count=OutboxMessage.replay_count + 1)
+        stmt.values(
+            dead_at=None,
+            dispatched_at=None,
+            started_at=None,
+            replay_count=OutboxMessage.replay_count + 1,
+        )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 

@@ -82,6 +82,7 @@ def relay_outbox(self: TaskBase) -> int:
         self.session_factory,
         runtime.dispatcher,
         redispatch_after_s=runtime.settings.outbox_redispatch_after_s,
+        unstarted_after_s=runtime.settings.outbox_unstarted_redispatch_after_s,
     )
     if sent:
         logger.info("outbox relay sent messages", extra={"count": sent})

@@ -281,3 +281,39 @@ def test_clients_ensure_dev_is_idempotent_and_refused_in_prod(
     refused = runner.invoke(app, ["clients", "ensure-dev", "--key-file", str(key_file)])
     assert refused.exit_code == 1
     assert "production" in refused.stderr
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_outbox_relay_unstarted_sends_again_what_never_began(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a broker restart that lost its queue (`./dev run` runs this when its Redis
+    starts), a message sent a minute ago whose run never began is sent again at once, not
+    after the 30 min timeout. The broker here is a closed port: the attempt is recorded."""
+    monkeypatch.setenv("TRIAGE_BROKER_URL", "redis://127.0.0.1:1/0")
+    get_settings.cache_clear()
+    with runtime.session_factory.begin() as session:
+        outbox_service.add_message(session, task_name="cli.unstarted", kwargs={"n": 1})
+        session.execute(
+            text(
+                "UPDATE outbox_messages SET dispatched_at = now() - interval '60 seconds', "
+                "dispatch_count = 1 WHERE task_name = 'cli.unstarted'"
+            )
+        )
+
+    def row() -> tuple[int, str | None]:
+        with runtime.session_factory() as session:
+            message = session.scalars(
+                select(OutboxMessage).where(OutboxMessage.task_name == "cli.unstarted")
+            ).one()
+            return message.dispatch_count, message.last_error
+
+    try:
+        assert runner.invoke(app, ["outbox", "relay"]).exit_code == 0
+        assert row() == (1, None)  # within the unstarted timeout: still queued, not resent
+        result = runner.invoke(app, ["outbox", "relay", "--unstarted"])
+        assert result.exit_code == 0, result.output
+        assert row() == (2, "broker unavailable")
+    finally:
+        with runtime.engine.begin() as conn:
+            conn.execute(text("DELETE FROM outbox_messages WHERE task_name = 'cli.unstarted'"))

@@ -2,6 +2,7 @@
 same XSD the real servers' answers in tests/data/open311 validate against), XML and JSON."""
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from integrations.open311.settings import get_open311_settings
+from service.app import create_app
 from service.cases import service as case_service
 from service.config import Settings
 from service.intake.models import RawInput
@@ -126,6 +128,19 @@ def test_the_real_servers_answers_fit_the_schema_we_validate_against() -> None:
     for name in ("services.xml", "service_requests.xml", "post_service_request.xml",
                  "get_service_request_not_found.xml", "service_definition.xml"):  # fmt: skip
         assert XSD.validate(etree.parse(str(DATA / name))), (name, XSD.error_log)
+
+
+def test_discovery_names_the_endpoint_under_the_public_base_url(
+    settings: Settings, bound_runtime: Runtime
+) -> None:
+    """Issue #9 item 11: the service on another port than 8000 names that port."""
+    moved = settings.model_copy(update={"public_base_url": "http://127.0.0.1:8642/"})
+    app = create_app(moved, runtime=replace(bound_runtime, settings=moved))
+    with TestClient(app) as c:
+        doc = c.get("/open311/v2/discovery.json").json()
+        xml = xml_ok(c.get("/open311/v2/discovery.xml"), "discovery")
+    assert doc["endpoints"][0]["url"] == "http://127.0.0.1:8642/open311/v2"
+    assert xml.xpath("//endpoint/url/text()") == ["http://127.0.0.1:8642/open311/v2"]
 
 
 def test_discovery_and_services_in_both_formats(client: TestClient) -> None:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,6 +68,7 @@ def live_settings(live_database_url: str, redis_server: RedisServer, tmp_path: P
         broker_visibility_timeout_s=5,
         outbox_redispatch_after_s=2,
         text_model_path=tmp_path / "no-model.joblib",
+        photo_url_hosts=["127.0.0.1"],  # the tests' local photo servers
     )
 
 
@@ -337,3 +339,102 @@ def test_a_hue_s_event_travels_end_to_end_with_its_status_coming_back(
             wait_for(lambda: statuses().count("new") == 2, timeout=60, what="the retried call")
         finally:
             w.stop()
+
+
+def test_tasks_queued_behind_a_slow_one_are_not_sent_again(
+    live_client: TestClient, live_runtime: Runtime, live_settings: Settings, tmp_path: Path
+) -> None:
+    """Issue #9: with the worker's one process held up by a slow task, the reports behind it
+    wait in the broker far longer than the redispatch timeout (8 s here: longer than one
+    report's run on this loaded machine, shorter than the slow one's). The relay sends
+    the slow, started one again once; the queued ones, never started, are not sent again.
+
+    The relay runs here, every 0.3 s, beside the real worker and broker: the worker's own
+    beat relay is a task too, queued behind the slow one like the reports."""
+    engine = live_runtime.engine
+    env = worker_env(live_settings, TRIAGE_OUTBOX_UNSTARTED_REDISPATCH_AFTER_S="120")
+    w = CeleryWorker(env, tmp_path / "slow-worker.log")
+    w.start()
+    stop = threading.Event()
+
+    def relay_loop() -> None:
+        while not stop.wait(0.3):
+            outbox_service.relay(
+                live_runtime.session_factory,
+                live_runtime.dispatcher,
+                redispatch_after_s=8,
+                unstarted_after_s=120,
+            )
+
+    relay = threading.Thread(target=relay_loop, daemon=True)
+    try:
+        ids = _post_behind_a_slow_task(live_client, engine, relay)
+        wait_for(
+            lambda: all(_processed(engine, i) for i in ids),
+            timeout=90,
+            what="every queued report to be processed",
+        )
+        wait_for(lambda: _outbox_done(engine), timeout=30, what="the outbox to drain")
+    finally:
+        stop.set()
+        if relay.is_alive():
+            relay.join(timeout=10)
+        w.stop()
+    with Session(engine) as s:
+        rows = s.execute(
+            select(OutboxMessage.task_name, OutboxMessage.dispatch_count, OutboxMessage.started_at)
+        ).all()
+    reports = sorted(n for task, n, _ in rows if task == "triage.process_report")
+    assert reports == [1] * 11 + [2]
+    assert max(n for _, n, _ in rows) <= 2  # the case-opened notices too
+    # The worker marked each run it began (the resent one's copy found it done: no mark).
+    assert all(at is not None for _, n, at in rows if n == 1)
+
+
+def _post_behind_a_slow_task(
+    live_client: TestClient, engine: Engine, relay: threading.Thread
+) -> list[int]:
+    """12 reports; the first one's task blocks at geo-tagging for 20 s or so."""
+    blocker = engine.connect()
+    blocker_tx = blocker.begin()
+    blocker.execute(text("LOCK TABLE wards IN ACCESS EXCLUSIVE MODE"))
+    try:
+        ids = []
+        for _ in range(12):
+            r = live_client.post("/api/v1/reports", json=report_json())
+            assert r.status_code == 202, r.text
+            ids.append(r.json()["report_id"])
+        relay.start()
+        wait_for(lambda: _waiting_on_lock(engine), timeout=30, what="the first task to block")
+        wait_for(
+            lambda: _max_dispatch_count(engine) >= 2,
+            timeout=30,
+            what="the relay to resend the started, unfinished task",
+        )
+        time.sleep(10)  # the queued ones are now older than the 8 s redispatch timeout
+    finally:
+        blocker_tx.rollback()
+        blocker.close()
+    return ids
+
+
+def _max_dispatch_count(engine: Engine) -> int:
+    with Session(engine) as s:
+        return int(s.scalar(select(func.max(OutboxMessage.dispatch_count))) or 0)
+
+
+def test_an_idle_worker_logs_nothing_per_second(
+    live_client: TestClient, live_runtime: Runtime, worker: CeleryWorker
+) -> None:
+    """The relay runs every second (its work is proven by the report being processed), yet
+    an idle worker at --loglevel INFO writes nothing while nothing happens."""
+    r = live_client.post("/api/v1/reports", json=report_json())
+    report_id = r.json()["report_id"]
+    wait_for(lambda: _processed(live_runtime.engine, report_id), timeout=30, what="processing")
+    wait_for(lambda: _outbox_done(live_runtime.engine), timeout=30, what="its notice too")
+    time.sleep(1.5)  # the last task's lines are written
+    before = worker.log.stat().st_size
+    time.sleep(4)
+    with worker.log.open("rb") as log:
+        log.seek(before)
+        assert log.read().decode(errors="replace") == ""
