@@ -423,6 +423,11 @@ def cmd_run(_args: list[str]) -> int:
     say(f"Open311    http://{host}:{port}/open311/v2/discovery.json")
     say(f"database   {env['DATABASE_URL']}")
     say(f"broker     {broker}")
+    key_file = LOCAL / "dev-client-key"
+    if key_file.exists():
+        say(
+            f"client key POST /api/v1/reports: Authorization: Bearer {key_file.read_text().strip()}"
+        )
     say("staff token (dev stack): TRIAGE_ADMIN_TOKEN=dev-admin-token; Ctrl-C stops everything")
     return _supervise(programs, pg_bin, data)
 

@@ -94,16 +94,14 @@ class Supervisor:
             time.sleep(every_s)
 
     def stop_all(self, *, timeout_s: float = 20.0) -> None:
-        """SIGTERM each program (the last started first) for a clean shutdown, wait, then
-        SIGKILL whatever is left in its group."""
-        running = [p for p in reversed(self.programs) if p.proc is not None]
-        for program in running:
-            assert program.proc is not None
-            if program.proc.poll() is None:
-                program.proc.send_signal(signal.SIGTERM)
-        for program in running:
+        """SIGTERM each program in turn, the last started first, and wait for it before the
+        next (the worker finishes with the broker still up); SIGKILL whatever is left in
+        its group."""
+        for program in [p for p in reversed(self.programs) if p.proc is not None]:
             proc = program.proc
             assert proc is not None
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=timeout_s)
             kill_group(proc.pid)
