@@ -441,6 +441,12 @@ def _broker(env: dict[str, str], triage: str) -> tuple[list[Program], str]:
     ensure_redis_server()
     port = redis_port()
     env["TRIAGE_BROKER_URL"] = f"redis://127.0.0.1:{port}/0"
+    # The `triage` CLI reads .local/dev.env: `triage outbox relay` by hand must reach this
+    # Redis, not the database transport that no worker of this stack reads.
+    dev_env = LOCAL / "dev.env"
+    kept = dev_env.read_text().splitlines() if dev_env.exists() else []
+    lines = [x for x in kept if not x.startswith("TRIAGE_BROKER_URL=")]
+    dev_env.write_text("\n".join([*lines, f"TRIAGE_BROKER_URL={env['TRIAGE_BROKER_URL']}"]) + "\n")
 
     def ready() -> None:
         _wait_redis(port)
