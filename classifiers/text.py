@@ -71,6 +71,7 @@ class Example:
     category: str
     subtype: str
     priority: str
+    source: str = ""  # the page a row was modelled on, or a real row came from
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,21 +203,26 @@ class TextModel:
 
 
 def read_examples(path: Path) -> list[Example]:
+    """Labelled rows: `text` and `category` (or `label`, as in the real development set),
+    optional `subtype`, `priority` and `source`."""
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    missing = {"text", "category"} - set(rows[0] if rows else {})
+    columns = set(rows[0] if rows else {})
+    label = "category" if "category" in columns else "label"
+    missing = {"text", label} - columns
     if missing:
         raise ValueError(f"{path}: missing columns {', '.join(sorted(missing))}")
     examples = []
     for n, row in enumerate(rows, start=2):
-        if row["category"] not in CATEGORIES:
+        if row[label] not in CATEGORIES:
             raise ValueError(f"{path}:{n}: category must be one of {', '.join(CATEGORIES)}")
         examples.append(
             Example(
                 row["text"],
-                row["category"],
+                row[label],
                 row.get("subtype") or "",
                 row.get("priority") or "normal",
+                row.get("source") or "",
             )
         )
     return examples

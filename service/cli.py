@@ -438,19 +438,64 @@ def model_eval(
         ("keyword rule (baseline)", [text_model.keyword_rule(e.text) for e in examples]),
     ):
         _print_scores(name, text_model.score(truth, predicted), len(examples))
-    typer.echo(
-        f"subtype right for {text_model.subtype_accuracy(examples, decisions):.1%} "
-        "of the correctly classified cable/ad reports"
-    )
+    has_subtypes = any(e.subtype for e in examples)
+    if has_subtypes:
+        typer.echo(
+            f"subtype right for {text_model.subtype_accuracy(examples, decisions):.1%} "
+            "of the correctly classified cable/ad reports"
+        )
+    else:
+        typer.echo("no subtype labels in this file: subtypes not scored")
     plain = [replace(e, text=text_model.strip_marks(e.text)) for e in examples]
     plain_decisions = model.decide_many([e.text for e in plain])
     plain_scores = text_model.score(truth, [d.category for d in plain_decisions])
-    typer.echo(
-        f"the same reports typed without diacritics: macro-F1 {plain_scores.macro_f1:.3f}, "
-        f"subtype right for {text_model.subtype_accuracy(plain, plain_decisions):.1%}"
+    plain_rule = text_model.score(truth, [text_model.keyword_rule(e.text) for e in plain])
+    subtype_plain = (
+        f", subtype right for {text_model.subtype_accuracy(plain, plain_decisions):.1%}"
+        if has_subtypes
+        else ""
     )
+    typer.echo(
+        f"the same reports typed without diacritics: macro-F1 {plain_scores.macro_f1:.3f} "
+        f"(keyword rule {plain_rule.macro_f1:.3f}){subtype_plain}"
+    )
+    _print_real_text_figures(examples, decisions, get_settings().classify_min_confidence)
     if photos is not None:
         _eval_with_photos(model, examples, photos)
+
+
+def _print_real_text_figures(examples: list[Any], decisions: list[Any], threshold: float) -> None:
+    """Per source family beside the keyword rule, the calibration error, and what the
+    manual-triage threshold lets through unseen."""
+    from classifiers import evaluation
+    from classifiers import text as text_model
+    from classifiers.fusion import expected_calibration_error
+
+    truth = [e.category for e in examples]
+    correct = [d.category == t for d, t in zip(decisions, truth, strict=True)]
+    groups = evaluation.group_by_family([e.source for e in examples])
+    if list(groups) != ["unknown"]:
+        for family, rows in groups.items():
+            model_f1 = text_model.score(
+                [truth[i] for i in rows], [decisions[i].category for i in rows]
+            ).macro_f1
+            rule_f1 = text_model.score(
+                [truth[i] for i in rows], [text_model.keyword_rule(examples[i].text) for i in rows]
+            ).macro_f1
+            typer.echo(
+                f"source family {family}: {len(rows)} reports, macro-F1 model {model_f1:.3f}, "
+                f"keyword rule {rule_f1:.3f}"
+            )
+    confidences = [d.confidence for d in decisions]
+    typer.echo(
+        f"calibration error (ECE, 10 bins): {expected_calibration_error(confidences, correct):.3f}"
+    )
+    auto = evaluation.automation_at(confidences, correct, threshold=threshold)
+    typer.echo(
+        f"at the manual-triage threshold {threshold:g} (TRIAGE_CLASSIFY_MIN_CONFIDENCE): "
+        f"{auto.automatic_share:.1%} decided without a person, right {auto.automatic_accuracy:.1%} "
+        f"of the time; {auto.manual} to manual triage"
+    )
 
 
 def _print_scores(name: str, scores: Any, n: int) -> None:

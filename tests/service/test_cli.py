@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from service.cli import app
-from service.config import get_settings
+from service.config import PROJECT_ROOT, get_settings
 from service.intake.service import ParsedReport, Unparseable
 from service.outbox import service as outbox_service
 from service.outbox.models import OutboxMessage
@@ -317,3 +317,23 @@ def test_outbox_relay_unstarted_sends_again_what_never_began(
     finally:
         with runtime.engine.begin() as conn:
             conn.execute(text("DELETE FROM outbox_messages WHERE task_name = 'cli.unstarted'"))
+
+
+REAL_DEV = PROJECT_ROOT.parent / "shared" / "data" / "real-dev" / "reports.csv"
+
+
+@pytest.mark.skipif(not REAL_DEV.exists(), reason="needs ../shared/data/real-dev (evaluation only)")
+def test_model_eval_reads_the_real_development_set_and_reports_by_source_family(
+    tmp_path: Path,
+) -> None:
+    model = tmp_path / "m.joblib"
+    trained = runner.invoke(app, ["model", "train", "--no-photos", "--out", str(model)])
+    assert trained.exit_code == 0, trained.output
+    result = runner.invoke(app, ["model", "eval", str(REAL_DEV), "--model", str(model)])
+    assert result.exit_code == 0, result.output
+    assert "on 153 reports" in result.stdout
+    assert "source family portal:" in result.stdout
+    assert "source family press:" in result.stdout
+    assert "no subtype labels in this file" in result.stdout
+    assert "calibration error (ECE, 10 bins):" in result.stdout
+    assert "decided without a person" in result.stdout
