@@ -1,0 +1,74 @@
+"""The team's corpus: valid labels, a source page for every open-world row, and nothing of
+the real development set in the repository (it is for evaluation only)."""
+
+import csv
+import re
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from classifiers.text import CATEGORIES
+from service.cases.models import SUBTYPES
+from service.config import PROJECT_ROOT
+
+WORLD = PROJECT_ROOT / "classifiers" / "corpus" / "world"
+REAL_DEV = PROJECT_ROOT.parent / "shared" / "data" / "real-dev" / "reports.csv"
+RUN = 8  # words: a longer shared run means a sentence was copied
+REGISTERS = {"short", "rambling", "no_diacritics", "teencode", "with_address", "official"}
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _words(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    return re.findall(r"\w+", plain)
+
+
+def _runs(text: str) -> set[tuple[str, ...]]:
+    words = _words(text)
+    return {tuple(words[i : i + RUN]) for i in range(len(words) - RUN + 1)}
+
+
+@pytest.mark.parametrize("path", sorted(WORLD.glob("*.csv")), ids=lambda p: p.name)
+def test_every_open_world_row_is_labelled_by_the_rules_and_names_its_page(path: Path) -> None:
+    rows = _rows(path)
+    assert rows, path
+    for n, row in enumerate(rows, start=2):
+        where = f"{path.name}:{n}"
+        assert row["text"].strip(), where
+        assert row["category"] in CATEGORIES, where
+        allowed = SUBTYPES[row["category"]]
+        assert (row["subtype"] in allowed) if allowed else not row["subtype"], where
+        assert row["priority"] in ("normal", "urgent"), where
+        assert not (row["category"] == "ad" and row["priority"] == "urgent"), where
+        assert row["register"] in REGISTERS, where
+        assert re.match(r"https?://[^/\s]+\.[^/\s]+", row["source"]), where
+
+
+@pytest.mark.skipif(not REAL_DEV.exists(), reason="needs ../shared/data/real-dev (evaluation only)")
+def test_no_run_of_the_development_set_is_in_the_repository() -> None:
+    held_out: set[tuple[str, ...]] = set()
+    for row in _rows(REAL_DEV):
+        held_out |= _runs(row["text"])
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    leaks = []
+    for name in tracked:
+        path = PROJECT_ROOT / name
+        if path.suffix not in {".csv", ".md", ".py", ".txt", ".json", ".yaml", ".html"}:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        shared = _runs(text) & held_out
+        if shared:
+            leaks.append(f"{name}: {' '.join(next(iter(shared)))}")
+    assert not leaks, leaks
