@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from classifiers.text import CATEGORIES
+from classifiers.splits import held_out_by_source, near_duplicates, page_of
+from classifiers.text import CATEGORIES, Example
 from service.cases.models import SUBTYPES
 from service.config import PROJECT_ROOT
 
@@ -72,3 +73,29 @@ def test_no_run_of_the_development_set_is_in_the_repository() -> None:
         if shared:
             leaks.append(f"{name}: {' '.join(next(iter(shared)))}")
     assert not leaks, leaks
+
+
+@pytest.mark.skipif(not REAL_DEV.exists(), reason="needs ../shared/data/real-dev (evaluation only)")
+def test_no_corpus_row_is_a_near_copy_of_a_development_row() -> None:
+    dev = [row["text"] for row in _rows(REAL_DEV)]
+    ours = [
+        row["text"]
+        for path in [*WORLD.glob("*.csv"), *(WORLD.parent.glob("*.csv"))]
+        if path.name not in {"photo_train.csv", "photo_eval.csv"}
+        for row in _rows(path)
+    ]
+    assert near_duplicates(ours, dev) == []
+
+
+def test_held_out_world_rows_share_no_page_and_no_near_copy_with_training_rows() -> None:
+    rows = [
+        Example(r["text"], r["category"], r["subtype"], r["priority"], r["source"])
+        for path in sorted(WORLD.glob("*.csv"))
+        for r in _rows(path)
+    ]
+    if not rows:
+        pytest.skip("no open-world rows yet")
+    train, held = held_out_by_source(rows, share=0.2)
+    assert {page_of(r.source) for r in train}.isdisjoint({page_of(r.source) for r in held})
+    copies = near_duplicates([r.text for r in held], [r.text for r in train])
+    assert copies == [], [(held[i].text, train[j].text) for i, j, _ in copies[:5]]
