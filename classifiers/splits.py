@@ -3,21 +3,13 @@ side is a near-copy of a row on the other (a row rewritten from the same page wo
 otherwise let the model be scored on what it was trained on)."""
 
 import hashlib
-import re
-import unicodedata
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from classifiers.text import Example
+from classifiers.textnorm import fold
 
 NEAR_DUPLICATE = 0.8  # Jaccard similarity of character 5-grams
-
-
-def normalise(text: str) -> str:
-    """Lower case, no diacritics (đ → d), words separated by single spaces."""
-    folded = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
-    return " ".join(re.findall(r"\w+", plain))
 
 
 def page_of(url: str) -> str:
@@ -41,7 +33,7 @@ def held_out_by_source(
 
 
 def _shingles(text: str, n: int = 5) -> set[str]:
-    norm = normalise(text)
+    norm = fold(text)
     return {norm[i : i + n] for i in range(max(1, len(norm) - n + 1))}
 
 

@@ -4,13 +4,13 @@ the real development set in the repository (it is for evaluation only)."""
 import csv
 import re
 import subprocess
-import unicodedata
 from pathlib import Path
 
 import pytest
 
 from classifiers.splits import held_out_by_source, near_duplicates, page_of
 from classifiers.text import CATEGORIES, Example
+from classifiers.textnorm import fold
 from service.cases.models import SUBTYPES
 from service.config import PROJECT_ROOT
 
@@ -25,14 +25,8 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _words(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
-    return re.findall(r"\w+", plain)
-
-
 def _runs(text: str) -> set[tuple[str, ...]]:
-    words = _words(text)
+    words = fold(text).split()
     return {tuple(words[i : i + RUN]) for i in range(len(words) - RUN + 1)}
 
 

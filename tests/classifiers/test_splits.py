@@ -1,13 +1,9 @@
-from classifiers.splits import held_out_by_source, near_duplicates, normalise, page_of
+from classifiers.splits import held_out_by_source, near_duplicates, page_of
 from classifiers.text import Example
 
 
 def _row(text: str, source: str) -> Example:
     return Example(text, "other", "", "normal", source)
-
-
-def test_normalise_folds_case_marks_and_punctuation() -> None:
-    assert normalise("  Đèn ĐƯỜNG hư,   không sáng!") == "den duong hu khong sang"
 
 
 def test_a_page_is_the_same_with_or_without_www_and_trailing_slash() -> None:
