@@ -211,7 +211,8 @@ def read_examples(path: Path) -> list[Example]:
     label = "category" if "category" in columns else "label"
     missing = {"text", label} - columns
     if missing:
-        raise ValueError(f"{path}: missing columns {', '.join(sorted(missing))}")
+        names = ", ".join("category (or label)" if m == "label" else m for m in sorted(missing))
+        raise ValueError(f"{path}: missing columns {names}")
     examples = []
     for n, row in enumerate(rows, start=2):
         if row[label] not in CATEGORIES:

@@ -69,7 +69,12 @@ def _mark_undispatched(session: Session, ids: list[int], error: str) -> None:
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids))
-        .values(dispatched_at=None, last_error=error)
+        # It never reached the broker: not a send (dispatch_count counts sends).
+        .values(
+            dispatched_at=None,
+            dispatch_count=OutboxMessage.dispatch_count - 1,
+            last_error=error,
+        )
     )
 
 

@@ -130,3 +130,21 @@ def test_defer_waits_for_the_celery_retry_then_counts_it_as_unstarted(
     assert _relay(factory, dispatcher) == 0
     _age(db_session, message_id, dispatched_at=UNSTARTED_TIMEOUT_S + 10)
     assert _relay(factory, dispatcher) == 1
+
+
+def test_a_dispatch_that_never_reached_the_broker_is_not_counted_as_a_send(
+    db_session: Session, factory: sessionmaker[Session]
+) -> None:
+    message_id = _message(db_session)
+    down = RecordingDispatcher(fail=True)
+    for _ in range(3):
+        assert _relay(factory, down) == 0
+    row = _row(db_session, message_id)
+    assert (row.dispatch_count, row.dispatched_at, row.last_error) == (
+        0,
+        None,
+        "broker unavailable",
+    )
+    up = RecordingDispatcher()
+    assert _relay(factory, up) == 1
+    assert _row(db_session, message_id).dispatch_count == 1
