@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
 from classifiers.phones import PhoneNumber
-from service.errors import InvalidPhoto, ReportNotFound, TrackingCodeNotFound
+from service.errors import InvalidPhoto, ReportNotFound
 from service.geo import point
 from service.inputs import without_nul
 from service.outbox import service as outbox
@@ -318,13 +318,6 @@ def get_report(session: Session, *, report_id: int, for_update: bool = False) ->
     report = session.scalar(stmt)
     if report is None:
         raise ReportNotFound(f"Report {report_id} does not exist.")
-    return report
-
-
-def get_report_by_tracking_code(session: Session, *, code: str) -> Report:
-    report = session.scalar(select(Report).where(Report.tracking_code == code.strip().upper()))
-    if report is None:
-        raise TrackingCodeNotFound(f"No report has tracking code {code!r}.")
     return report
 
 
