@@ -65,17 +65,22 @@ def _send(dispatcher: TaskDispatcher, message_id: int, task: str, kwargs: dict[s
     return True
 
 
-def _mark_undispatched(session: Session, ids: list[int], error: str) -> None:
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids))
-        # It never reached the broker: not a send (dispatch_count counts sends).
-        .values(
-            dispatched_at=None,
-            dispatch_count=OutboxMessage.dispatch_count - 1,
-            last_error=error,
+def _mark_undispatched(
+    session: Session, failed: list[tuple[int, datetime | None]], error: str
+) -> None:
+    """The sends never reached the broker: not a send (dispatch_count counts sends), and a
+    run still going keeps its start time; the next pass tries again."""
+    for message_id, started_at in failed:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(
+                dispatched_at=None,
+                started_at=started_at,
+                dispatch_count=OutboxMessage.dispatch_count - 1,
+                last_error=error,
+            )
         )
-    )
 
 
 def relay(
@@ -112,12 +117,17 @@ def relay(
             .limit(batch)
             .with_for_update(skip_locked=True)
         ).all()
+        started_before = {m.id: m.started_at for m in due}
         for message in due:
             message.dispatched_at = _now()
             message.started_at = None
             message.dispatch_count += 1
         work = [(m.id, m.task_name, dict(m.kwargs)) for m in due]
-    failed = [mid for mid, task, kwargs in work if not _send(dispatcher, mid, task, kwargs)]
+    failed = [
+        (mid, started_before[mid])
+        for mid, task, kwargs in work
+        if not _send(dispatcher, mid, task, kwargs)
+    ]
     if failed:
         with factory.begin() as session:
             _mark_undispatched(session, failed, "broker unavailable")

@@ -148,3 +148,20 @@ def test_a_dispatch_that_never_reached_the_broker_is_not_counted_as_a_send(
     up = RecordingDispatcher()
     assert _relay(factory, up) == 1
     assert _row(db_session, message_id).dispatch_count == 1
+
+
+def test_a_failed_resend_of_a_hung_run_keeps_its_start_time(
+    db_session: Session, factory: sessionmaker[Session], dispatcher: RecordingDispatcher
+) -> None:
+    message_id = _message(db_session)
+    _relay(factory, dispatcher)
+    _age(
+        db_session,
+        message_id,
+        dispatched_at=STARTED_TIMEOUT_S + 60,
+        started_at=STARTED_TIMEOUT_S + 30,
+    )
+    before = _row(db_session, message_id).started_at
+    assert _relay(factory, RecordingDispatcher(fail=True)) == 0
+    row = _row(db_session, message_id)
+    assert (row.dispatch_count, row.started_at) == (1, before)
