@@ -1,9 +1,13 @@
 """Honest figures on labelled text: per source family, calibration, and what a confidence
 threshold leaves to people. Pure functions over decisions already made."""
 
+import csv
+import hashlib
+import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 # Citizens' own words (reporting portals, readers' letters) against the press and officials.
@@ -48,3 +52,91 @@ def automation_at(
         automatic_accuracy=sum(auto) / len(auto) if auto else 1.0,
         manual=total - len(auto),
     )
+
+
+def lowest_threshold(
+    confidences: Sequence[float], correct: Sequence[bool], *, target: float
+) -> Automation | None:
+    """The lowest confidence threshold at which the decisions taken without a person are right
+    at least `target` of the time (None when not even the surest one is): the fewest reports
+    sent to manual triage for that promise."""
+    best = None
+    for threshold in sorted(set(confidences), reverse=True):
+        auto = automation_at(confidences, correct, threshold=threshold)
+        if auto.automatic_accuracy >= target:
+            best = auto
+    return best
+
+
+# ---------------------------------------------------------------- the team's labels of real rows
+@dataclass(frozen=True, slots=True)
+class RowLabels:
+    """What the team read in a real row that its source does not label (the cable subtype,
+    the urgency, the topic of an `other`), keyed by the row's text hash, not its words."""
+
+    category: str
+    subtype: str
+    priority: str
+    topic: str
+
+
+def text_key(text: str) -> str:
+    """The key of a row in a labels file: the SHA-256 of its NFC text, stripped."""
+    return hashlib.sha256(unicodedata.normalize("NFC", text.strip()).encode()).hexdigest()
+
+
+def read_row_labels(path: Path) -> dict[str, RowLabels]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {
+            row["text_sha256"]: RowLabels(
+                row["category"], row["subtype"], row["priority"], row["topic"]
+            )
+            for row in csv.DictReader(fh)
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """A row's truth beside the model's answer, with what the team labelled ('' = unlabelled)."""
+
+    category: str
+    subtype: str
+    priority: str
+    topic: str
+    predicted_category: str
+    predicted_subtype: str | None
+    predicted_priority: str
+
+
+def subtype_and_urgency(rows: Sequence[Labelled], category: str = "cable") -> dict[str, float]:
+    """Of the rows of `category` classified as such and labelled with a subtype, the share
+    whose subtype is right; of its rows labelled urgent, the share called urgent (whatever
+    category was decided: a hazard called `other` is a hazard missed), and the precision
+    of `urgent` among its rows."""
+    mine = [r for r in rows if r.category == category]
+    typed = [r for r in mine if r.subtype and r.predicted_category == category]
+    urgent = [r for r in mine if r.priority == "urgent"]
+    called = [r for r in mine if r.priority and r.predicted_priority == "urgent"]
+    return {
+        "subtype_n": len(typed),
+        "subtype_accuracy": sum(r.subtype == r.predicted_subtype for r in typed) / len(typed)
+        if typed
+        else 0.0,
+        "urgent_n": len(urgent),
+        "urgent_recall": sum(r.predicted_priority == "urgent" for r in urgent) / len(urgent)
+        if urgent
+        else 0.0,
+        "urgent_precision": sum(r.priority == "urgent" for r in called) / len(called)
+        if called
+        else 1.0,
+    }
+
+
+def other_by_topic(rows: Sequence[Labelled]) -> dict[str, tuple[int, int]]:
+    """Per topic of the `other` rows: (called other, rows)."""
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in rows:
+        if r.category == "other" and r.topic:
+            out[r.topic][0] += r.predicted_category == "other"
+            out[r.topic][1] += 1
+    return {k: (v[0], v[1]) for k, v in sorted(out.items())}

@@ -354,6 +354,8 @@ def intake_show(
 
 
 _CORPUS = PROJECT_ROOT / "classifiers" / "corpus"
+# Decisions taken without a person must be right this often on real text (issue #10).
+AUTOMATIC_TARGET = 0.97
 _MODEL_HELP = "artifact (default: TRIAGE_TEXT_MODEL_PATH, the one the service uses)"
 
 
@@ -363,7 +365,10 @@ def _model_path(given: Path | None) -> Path:
 
 @model_app.command("train")
 def model_train(
-    data: Annotated[Path, typer.Option(help="labelled CSV")] = _CORPUS / "train.csv",
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(help="labelled CSV (repeatable; default: the whole corpus, see README)"),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help=_MODEL_HELP)] = None,
     with_corrections: Annotated[
         bool, typer.Option("--with-corrections", help="add inspectors' relabels from the database")
@@ -382,13 +387,17 @@ def model_train(
     from classifiers.corpus.compose_photos import read_photo_features
 
     photo_data = None
+    files = data or text_model.corpus_files(_CORPUS)
     try:
-        examples = text_model.read_examples(data)
+        if data:
+            examples = [e for path in data for e in text_model.read_examples(path)]
+        else:
+            examples = text_model.read_corpus(_CORPUS)
         if photos is not None and not no_photos:
             photo_data = read_photo_features(photos)
     except (OSError, ValueError, KeyError) as exc:
         _fail(str(exc))
-    digest = text_model.sha256_of([data] + ([photos] if photo_data and photos else []))
+    digest = text_model.sha256_of(files + ([photos] if photo_data and photos else []))
     if with_corrections:
         from service.cases import service as case_service
 
@@ -421,6 +430,12 @@ def model_eval(
         Path | None,
         typer.Option(help="held-out photo features CSV: also score text+photo decisions"),
     ] = None,
+    labels: Annotated[
+        Path,
+        typer.Option(
+            help="the team's subtype / urgency / topic labels of real rows, keyed by text hash"
+        ),
+    ] = _CORPUS / "real_dev_labels.csv",
 ) -> None:
     """Per-class precision / recall / F1 and the confusion matrix, beside the keyword rule;
     with --photos, also each report paired with a held-out photo of its category."""
@@ -460,6 +475,7 @@ def model_eval(
         f"(keyword rule {plain_rule.macro_f1:.3f}){subtype_plain}"
     )
     _print_real_text_figures(examples, decisions, get_settings().classify_min_confidence)
+    _print_team_labelled(examples, decisions, labels)
     if photos is not None:
         _eval_with_photos(model, examples, photos)
 
@@ -496,6 +512,60 @@ def _print_real_text_figures(examples: list[Any], decisions: list[Any], threshol
         f"{auto.automatic_share:.1%} decided without a person, right {auto.automatic_accuracy:.1%} "
         f"of the time; {auto.manual} to manual triage"
     )
+    lowest = evaluation.lowest_threshold(confidences, correct, target=AUTOMATIC_TARGET)
+    if lowest is None:
+        typer.echo(
+            f"no threshold makes automatic decisions right {AUTOMATIC_TARGET:.0%} of the time"
+        )
+    else:
+        typer.echo(
+            f"lowest threshold for automatic decisions right {AUTOMATIC_TARGET:.0%} of the time: "
+            f"{lowest.threshold:.3f} ({lowest.automatic_share:.1%} automatic, "
+            f"{lowest.manual} to manual triage)"
+        )
+
+
+def _print_team_labelled(examples: list[Any], decisions: list[Any], labels: Path) -> None:
+    """Subtype, urgency and the topics of `other` on rows the team labelled by hash (the
+    real development set's source gives only the category)."""
+    from classifiers import evaluation
+
+    if not labels.exists():
+        return
+    try:
+        known = evaluation.read_row_labels(labels)
+    except (OSError, KeyError, ValueError) as exc:
+        _fail(f"{labels}: {exc}")
+    rows = []
+    for e, d in zip(examples, decisions, strict=True):
+        mine = known.get(evaluation.text_key(e.text))
+        if mine is not None:
+            rows.append(
+                evaluation.Labelled(
+                    e.category,
+                    mine.subtype,
+                    mine.priority,
+                    mine.topic,
+                    d.category,
+                    d.subtype,
+                    d.priority,
+                )
+            )
+    if not rows:
+        return
+    cable = evaluation.subtype_and_urgency(rows)
+    typer.echo(
+        f"team-labelled real rows ({labels.name}, {len(rows)}): cable subtype right for "
+        f"{cable['subtype_accuracy']:.1%} of {cable['subtype_n']:.0f} correctly classified "
+        f"cables; urgent cables called urgent {cable['urgent_recall']:.1%} of "
+        f"{cable['urgent_n']:.0f} (precision {cable['urgent_precision']:.1%})"
+    )
+    topics = evaluation.other_by_topic(rows)
+    if topics:
+        typer.echo(
+            "other, called other per topic: "
+            + ", ".join(f"{t} {hit}/{n}" for t, (hit, n) in topics.items())
+        )
 
 
 def _print_scores(name: str, scores: Any, n: int) -> None:

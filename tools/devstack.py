@@ -363,7 +363,7 @@ def _model_is_stale(artifact: Path) -> bool:
     if not artifact.exists():
         return True
     sources = [
-        *(ROOT / "classifiers" / "corpus").glob("*.csv"),
+        *(ROOT / "classifiers" / "corpus").glob("**/*.csv"),
         *(ROOT / "classifiers").glob("*.py"),
     ]
     return any(src.stat().st_mtime > artifact.stat().st_mtime for src in sources)

@@ -10,16 +10,16 @@ from typer.testing import CliRunner
 
 from classifiers import text as text_model
 from classifiers.operators import operator_in
-from classifiers.text import keyword_rule, normalise, strip_marks
+from classifiers.text import folded_words, keyword_rule, strip_marks
 from service.cli import app
 
 CORPUS = Path(__file__).resolve().parents[2] / "classifiers" / "corpus"
 runner = CliRunner()
 
 
-def test_normalisation_sees_both_ways_of_typing() -> None:
-    assert normalise("Cáp rơi, ko ai xử lý") == "cáp rơi, ko ai xử lý | cap roi khong ai xu ly"
-    assert normalise("Thuận Hoá").startswith("thuận hóa")
+def test_the_model_reads_both_ways_of_typing_alike() -> None:
+    assert folded_words("Cáp rơi, ko ai xử lý") == "cap roi khong ai xu ly"
+    assert folded_words("Thuận Hoá") == folded_words("thuan hoa") == "thuan hoa"
 
 
 def test_the_keyword_baseline() -> None:
@@ -45,8 +45,9 @@ def test_train_is_reproducible_and_eval_reports_beside_the_baseline(tmp_path: Pa
     assert [d.probabilities for d in a.decide_many(probe)] == [
         d.probabilities for d in b.decide_many(probe)
     ]
-    both = [CORPUS / "train.csv", CORPUS / "photo_train.csv"]
-    assert a.meta["data_sha256"] == text_model.sha256_of(both)
+    used = [*text_model.corpus_files(CORPUS), CORPUS / "photo_train.csv"]
+    assert a.meta["data_sha256"] == text_model.sha256_of(used)
+    assert a.meta["n"] == len(text_model.read_corpus(CORPUS))
     assert a.meta["photo_data_sha256"] == text_model.sha256_of([CORPUS / "photo_train.csv"])
     assert a.meta["version"].endswith("+photo")
     report = runner.invoke(app, ["model", "eval", str(CORPUS / "eval.csv"), "--model", str(first)])
