@@ -75,6 +75,7 @@ class Example:
     priority: str
     source: str = ""  # the page a row was modelled on, or a real row came from
     weight: float = 1.0  # how much a row counts in training (see read_corpus)
+    topic: str = ""  # what an `other` is about (roads_potholes, power_lines, …)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +208,7 @@ class TextModel:
 
 def read_examples(path: Path, *, weight: float = 1.0) -> list[Example]:
     """Labelled rows: `text` and `category` (or `label`, as in the real development set),
-    optional `subtype`, `priority` and `source`."""
+    optional `subtype`, `priority`, `source` and `topic`."""
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     columns = set(rows[0] if rows else {})
@@ -228,6 +229,7 @@ def read_examples(path: Path, *, weight: float = 1.0) -> list[Example]:
                 row.get("priority") or "normal",
                 row.get("source") or "",
                 weight,
+                row.get("topic") or "",
             )
         )
     return examples
@@ -294,8 +296,24 @@ def _calibrated(c: float = 4.0) -> Pipeline:
     )
 
 
-def _weights(examples: Sequence[Example]) -> np.ndarray:
-    return np.array([e.weight for e in examples], dtype=float)
+# Each class weighs the same in training, whatever the corpus holds of it (1.0), or the
+# corpus's own shares stand (0.0): the calibrated probabilities follow these priors.
+CLASS_BALANCE = 1.0
+
+
+def _weights(examples: Sequence[Example], balance_by: str = "") -> np.ndarray:
+    """Each row's training weight; with `balance_by` ("category", "subtype", "priority"),
+    scaled so that every value of that label carries the same total weight."""
+    weights = np.array([e.weight for e in examples], dtype=float)
+    if not balance_by or not CLASS_BALANCE:
+        return weights
+    labels = [getattr(e, balance_by) for e in examples]
+    totals: dict[str, float] = {}
+    for label, w in zip(labels, weights, strict=True):
+        totals[label] = totals.get(label, 0.0) + w
+    share = weights.sum() / len(totals)
+    scale = np.array([share / totals[label] for label in labels])
+    return weights * (scale**CLASS_BALANCE)
 
 
 def train(
@@ -308,7 +326,9 @@ def train(
     the stacker that joins text and photo evidence."""
     texts = [e.text for e in examples]
     category = _calibrated().fit(
-        texts, [e.category for e in examples], model__sample_weight=_weights(examples)
+        texts,
+        [e.category for e in examples],
+        model__sample_weight=_weights(examples, "category"),
     )
     subtypes = {}
     for cat in ("cable", "ad"):

@@ -459,8 +459,6 @@ def model_eval(
             f"subtype right for {text_model.subtype_accuracy(examples, decisions):.1%} "
             "of the correctly classified cable/ad reports"
         )
-    else:
-        typer.echo("no subtype labels in this file: subtypes not scored")
     plain = [replace(e, text=text_model.strip_marks(e.text)) for e in examples]
     plain_decisions = model.decide_many([e.text for e in plain])
     plain_scores = text_model.score(truth, [d.category for d in plain_decisions])
@@ -526,36 +524,38 @@ def _print_real_text_figures(examples: list[Any], decisions: list[Any], threshol
 
 
 def _print_team_labelled(examples: list[Any], decisions: list[Any], labels: Path) -> None:
-    """Subtype, urgency and the topics of `other` on rows the team labelled by hash (the
-    real development set's source gives only the category)."""
+    """Subtype, urgency and the topics of `other`: from the file's own columns, or for real
+    rows whose source gives only the category, from the team's labels keyed by text hash."""
     from classifiers import evaluation
 
-    if not labels.exists():
-        return
-    try:
-        known = evaluation.read_row_labels(labels)
-    except (OSError, KeyError, ValueError) as exc:
-        _fail(f"{labels}: {exc}")
+    known: dict[str, Any] = {}
+    if labels.exists():
+        try:
+            known = evaluation.read_row_labels(labels)
+        except (OSError, KeyError, ValueError) as exc:
+            _fail(f"{labels}: {exc}")
     rows = []
     for e, d in zip(examples, decisions, strict=True):
-        mine = known.get(evaluation.text_key(e.text))
-        if mine is not None:
-            rows.append(
-                evaluation.Labelled(
-                    e.category,
-                    mine.subtype,
-                    mine.priority,
-                    mine.topic,
-                    d.category,
-                    d.subtype,
-                    d.priority,
-                )
+        mine = known.get(evaluation.text_key(e.text)) or evaluation.RowLabels(
+            e.category, e.subtype, e.priority if e.subtype or e.topic else "", e.topic
+        )
+        rows.append(
+            evaluation.Labelled(
+                e.category,
+                mine.subtype,
+                mine.priority,
+                mine.topic,
+                d.category,
+                d.subtype,
+                d.priority,
             )
-    if not rows:
-        return
+        )
     cable = evaluation.subtype_and_urgency(rows)
+    if not cable["subtype_n"] and not cable["urgent_n"]:
+        typer.echo("no cable subtype or urgency labels for these rows: not scored")
+        return
     typer.echo(
-        f"team-labelled real rows ({labels.name}, {len(rows)}): cable subtype right for "
+        "cable subtype right for "
         f"{cable['subtype_accuracy']:.1%} of {cable['subtype_n']:.0f} correctly classified "
         f"cables; urgent cables called urgent {cable['urgent_recall']:.1%} of "
         f"{cable['urgent_n']:.0f} (precision {cable['urgent_precision']:.1%})"

@@ -336,6 +336,8 @@ def test_model_eval_reads_the_real_development_set_and_reports_by_source_family(
     assert "on 153 reports" in result.stdout
     assert "source family portal:" in result.stdout
     assert "source family press:" in result.stdout
-    assert "no subtype labels in this file" in result.stdout
+    assert "cable subtype right for" in result.stdout  # the team's labels, by text hash
+    assert "urgent cables called urgent" in result.stdout
+    assert "other, called other per topic: banners_signs" in result.stdout
     assert "calibration error (ECE, 10 bins):" in result.stdout
     assert "decided without a person" in result.stdout
