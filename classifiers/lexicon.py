@@ -16,12 +16,15 @@ from classifiers.textnorm import fold
 GROUPS: dict[str, str] = {
     # Telecom lines and their own hardware, and who owns them.
     "telecom": (
-        "cap, cap quang, cap vien thong, cap mang, cap internet, cap dong, cap truyen hinh, "
-        "truyen hinh cap, day mang, day internet, day cap, day thue bao, day dien thoai, "
-        "day tin hieu, soi cap, bo cap, cuon cap, mang xong, hop cap, tu cap, hop phoi quang, "
-        "cot vien thong, vien thong, vnpt, viettel, fpt, mobifone, vinaphone, sctv, vtvcab, "
-        "nha mang, doanh nghiep vien thong, cap treo, cap ngam, ngam hoa, ha ngam, bo gon, "
-        "thu hoi cap, chinh trang cap"
+        "cap quang, cap vien thong, cap mang, cap internet, cap dong, cap truyen hinh, "
+        "truyen hinh cap, day mang, day internet, day thue bao, day dien thoai, day tin hieu, "
+        "mang xong, hop cap, tu cap, hop phoi quang, cot vien thong, vnpt, viettel, fpt, "
+        "mobifone, vinaphone, sctv, vtvcab, doanh nghiep vien thong, cap treo, ngam hoa cap, "
+        "ha ngam cap, thu hoi cap, chinh trang cap, bo gon cap"
+    ),
+    # Words for lines that any wire shares.
+    "line": (
+        "cap, day cap, soi cap, bo cap, cuon cap, vien thong, nha mang, ngam hoa, ha ngam, bo gon"
     ),
     # How a hanging line looks, one group per cable subtype (see LABELLING.md).
     "tangled": (
@@ -65,11 +68,16 @@ GROUPS: dict[str, str] = {
     ),
     # A posted ad and what is done to it.
     "ad_posted": (
-        "quang cao rao vat, rao vat, qcrv, to roi, to quang cao, giay quang cao, dan, "
-        "dan trom, dan bua bai, dan chong, dan kin, dan day, giay dan, son, son so, xit, "
-        "xit son, phun son, ke so, in so, ghi so, boc, boc go, boc xoa, xoa, cao, cao boc, "
-        "bo xoa, boi xoa, tem, bang dan, khung dan, noi quy dinh, tuong, goc cay, "
-        "tram xe buyt, tu dien, hang rao, so dien thoai, sdt, lien he, lh"
+        "quang cao rao vat, rao vat, qcrv, to roi, to quang cao, giay quang cao, tem quang cao, "
+        "dan quang cao, quang cao dan, son quang cao, quang cao trai phep, quang cao sai quy dinh, "
+        "quang cao bua bai, dan trom, dan bua bai, dan chong, dan kin, giay dan, son so, xit so, "
+        "xit son, phun son, ke so, in so, ghi so, boc go, boc xoa, cao boc, bo xoa, boi xoa, "
+        "bang dan, khung dan, noi dan quang cao"
+    ),
+    # How and where ads are put up: words other reports share.
+    "ad_surface": (
+        "dan, son, xit, boc, xoa, cao, tem, tuong, goc cay, than cay, tram xe buyt, tu dien, "
+        "hang rao, cot den, cot dien, tru dien, so dien thoai, sdt, lien he, lh, quang cao"
     ),
     # The trades of classified ads.
     "ad_trade": (
