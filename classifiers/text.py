@@ -286,8 +286,12 @@ def _features() -> FeatureUnion:
     )
 
 
-def _calibrated(c: float = 4.0) -> Pipeline:
-    model = LogisticRegression(C=c, max_iter=3000, random_state=SEED)
+# Inverse regularisation strength of the linear models.
+REGULARISATION_C = 4.0
+
+
+def _calibrated() -> Pipeline:
+    model = LogisticRegression(C=REGULARISATION_C, max_iter=3000, random_state=SEED)
     return Pipeline(
         [
             ("features", _features()),

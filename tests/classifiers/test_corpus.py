@@ -17,7 +17,7 @@ from service.config import PROJECT_ROOT
 WORLD = PROJECT_ROOT / "classifiers" / "corpus" / "world"
 REAL_DEV = PROJECT_ROOT.parent / "shared" / "data" / "real-dev" / "reports.csv"
 RUN = 8  # words: a longer shared run means a sentence was copied
-REGISTERS = {"short", "rambling", "no_diacritics", "teencode", "with_address", "official"}
+REGISTERS = {"short", "rambling", "no_diacritics", "teencode", "with_address", "official", "press"}
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
