@@ -23,11 +23,13 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from classifiers.detectors import OpenWorldCategory
 from classifiers.fusion import WeightedProduct, train_fusion
 from classifiers.fusion import features as fusion_features
 from classifiers.lexicon import LexiconCounts
 from classifiers.photo import CATEGORY_OF_SCENE, PhotoModel, train_photo_model
 from classifiers.photo import FEATURES as PHOTO_FEATURES
+from classifiers.splits import page_of
 from classifiers.textnorm import fold
 
 SEED = 20261122
@@ -300,24 +302,13 @@ def _calibrated() -> Pipeline:
     )
 
 
-# Each class weighs the same in training, whatever the corpus holds of it (1.0), or the
-# corpus's own shares stand (0.0): the calibrated probabilities follow these priors.
-CLASS_BALANCE = 1.0
+def _weights(examples: Sequence[Example]) -> np.ndarray:
+    return np.array([e.weight for e in examples], dtype=float)
 
 
-def _weights(examples: Sequence[Example], balance_by: str = "") -> np.ndarray:
-    """Each row's training weight; with `balance_by` ("category", "subtype", "priority"),
-    scaled so that every value of that label carries the same total weight."""
-    weights = np.array([e.weight for e in examples], dtype=float)
-    if not balance_by or not CLASS_BALANCE:
-        return weights
-    labels = [getattr(e, balance_by) for e in examples]
-    totals: dict[str, float] = {}
-    for label, w in zip(labels, weights, strict=True):
-        totals[label] = totals.get(label, 0.0) + w
-    share = weights.sum() / len(totals)
-    scale = np.array([share / totals[label] for label in labels])
-    return weights * (scale**CLASS_BALANCE)
+def _pages(examples: Sequence[Example]) -> list[str]:
+    """The folds' groups: a row's source page, or the row itself when it has none."""
+    return [page_of(e.source) if e.source else f"row-{i}" for i, e in enumerate(examples)]
 
 
 def train(
@@ -329,10 +320,8 @@ def train(
     """The text models; with `photos` (features and scene labels), also the photo model and
     the stacker that joins text and photo evidence."""
     texts = [e.text for e in examples]
-    category = _calibrated().fit(
-        texts,
-        [e.category for e in examples],
-        model__sample_weight=_weights(examples, "category"),
+    category = OpenWorldCategory(_calibrated(), SEED).fit(
+        texts, [e.category for e in examples], _weights(examples), _pages(examples)
     )
     subtypes = {}
     for cat in ("cable", "ad"):
@@ -363,7 +352,7 @@ def train(
     }
     photo_model = fusion = None
     if photos is not None:
-        photo_model, fusion = _train_photo_side(texts, examples, *photos)
+        photo_model, fusion = _train_photo_side(category, examples, *photos)
         meta["photos_n"] = len(photos[0])
         version = f"{version}+photo"
         meta["version"] = version
@@ -371,24 +360,17 @@ def train(
 
 
 def _train_photo_side(
-    texts: Sequence[str],
+    category: OpenWorldCategory,
     examples: Sequence[Example],
     rows: Sequence[dict[str, float]],
     scenes: Sequence[str],
 ) -> tuple[PhotoModel, WeightedProduct]:
     """The photo model, and the stacker trained on out-of-fold probabilities of both."""
-    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=SEED)
     labels = [e.category for e in examples]
-    text_oof = cross_val_predict(
-        _calibrated(),
-        list(texts),
-        labels,
-        cv=folds,
-        method="predict_proba",
-        params={"model__sample_weight": _weights(examples)},
-    )
-    text_classes = sorted(set(labels))
-    text_probs = [dict(zip(text_classes, map(float, r), strict=True)) for r in text_oof]
+    text_classes = [str(c) for c in category.classes_]
+    text_probs = [
+        dict(zip(text_classes, map(float, r), strict=True)) for r in category.out_of_fold_proba_
+    ]
     photo_model = train_photo_model(rows, scenes)
     photo_oof = cross_val_predict(
         clone(photo_model.pipeline),
