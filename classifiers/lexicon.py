@@ -23,23 +23,20 @@ GROUPS: dict[str, str] = {
         "ha ngam cap, thu hoi cap, chinh trang cap, bo gon cap"
     ),
     # Words for lines that any wire shares.
-    "line": (
-        "cap, day cap, soi cap, bo cap, cuon cap, vien thong, nha mang, ngam hoa, ha ngam, bo gon"
-    ),
+    "line": ("day cap, soi cap, bo cap, cuon cap, vien thong, nha mang, ngam hoa, ha ngam, bo gon"),
     # How a hanging line looks, one group per cable subtype (see LABELLING.md).
     "tangled": (
-        "chang chit, chang cheo, mang nhen, roi nhu to vo, roi tung, bui, bui day, "
-        "bo day, lon xon, giang mac, quan, xoan, cuon vao nhau, "
-        "bung nhung, mat my quan"
+        "chang chit, chang cheo, mang nhen, roi nhu to vo, roi tung, bui day, bo day, lon xon, "
+        "giang mac, xoan, cuon vao nhau, bung nhung, mat my quan, bui cap, quan vao nhau"
     ),
     "low": (
-        "lung thung, long thong, thong, thong xuong, vong, vong thap, vong xuong, chung, "
-        "chung vong, sa, sa xuong, sa thap, treo thap, qua thap, rat thap, "
-        "sat mat dat, sat mat duong, ngang dau, ngang tam, ngang co, vuong, vuong co, vuong xe, "
-        "vat ngang, giang ngang, cach mat dat, cach mat duong"
+        "lung thung, long thong, thong xuong, vong thap, vong xuong, chung vong, sa xuong, "
+        "sa thap, treo thap, qua thap, rat thap, sat mat dat, sat mat duong, ngang dau, "
+        "ngang tam, ngang co, vuong co, vuong xe, vat ngang, giang ngang, cach mat dat, "
+        "cach mat duong, bi vong, vong sat, de vuong, vuong vao, sa sat"
     ),
     "fallen": (
-        "dut, bi dut, dut roi, roi, roi xuong, rot, rot xuong, nam duoi duong, nam tren duong, "
+        "dut, bi dut, dut roi, roi xuong, rot, rot xuong, nam duoi duong, nam tren duong, "
         "nam giua duong, keo dut, xe keo, xe cau, sau bao, gay do"
     ),
     "pole_box": (
@@ -61,10 +58,10 @@ GROUPS: dict[str, str] = {
     ),
     # Internet and TV as a service: a complaint to the operator, not a line in the street.
     "service": (
-        "mang cham, rot mang, mat mang, wifi, wi fi, los, modem, router, goi cuoc, cuoc, "
-        "hoa don, thanh toan, lap dat, lap mang, tong dai, ky thuat, ky thuat vien, mat song, "
-        "song yeu, song, kenh, cat kenh, tivi, ti vi, tin hieu, toc do, bang thong, hop dong, "
-        "khuyen mai"
+        "mang cham, rot mang, mat mang, wifi, wi fi, los, modem, router, goi cuoc, hoa don, "
+        "thanh toan, lap dat, lap mang, tong dai, ky thuat, ky thuat vien, mat song, song yeu, "
+        "cat kenh, tivi, ti vi, tin hieu, toc do, bang thong, hop dong, khuyen mai, "
+        "cuoc internet, cuoc phi, kenh truyen hinh"
     ),
     # A posted ad and what is done to it.
     "ad_posted": (
@@ -76,8 +73,9 @@ GROUPS: dict[str, str] = {
     ),
     # How and where ads are put up: words other reports share.
     "ad_surface": (
-        "dan, son, xit, boc, xoa, cao, tem, tuong, goc cay, than cay, tram xe buyt, tu dien, "
-        "hang rao, cot den, cot dien, tru dien, so dien thoai, sdt, lien he, lh, quang cao"
+        "son, xit, boc, xoa, tem, goc cay, than cay, tram xe buyt, tu dien, hang rao, cot den, "
+        "cot dien, tru dien, so dien thoai, sdt, lien he, lh, quang cao, dan giay, dan to, "
+        "tuong rao, bo tuong, tren tuong, cao sach, cao boc"
     ),
     # The trades of classified ads.
     "ad_trade": (
@@ -102,29 +100,46 @@ GROUPS: dict[str, str] = {
     ),
     # Licensed or a shop's own signs: encroachment, not a classified ad.
     "signage": (
-        "bang ron, bien hieu, bien quang cao, pano, bang hieu, bien bang, phuon, co, loa, "
-        "loa keo, man hinh led, bien ten, hop den"
+        "bang ron, bien hieu, bien quang cao, pano, bang hieu, bien bang, phuon, loa, loa keo, "
+        "man hinh led, bien ten, hop den, co quang cao"
     ),
     # Everything else a city hears about.
     "city": (
         "o ga, ho ga, mat duong, via he, lan chiem, rac, rac thai, ngap, ngap ung, thoat nuoc, "
         "cong thoat, cay xanh, cay, nhanh cay, tieng on, karaoke, xay dung, cong trinh, "
-        "giao thong, den tin hieu, nuoc sach, mat nuoc, ong nuoc, cho, meo, vat nuoi, o nhiem, "
-        "khoi, mui, trat tu, dau xe, thu tuc, giay to, bi mat, danh roi"
+        "giao thong, den tin hieu, nuoc sach, mat nuoc, ong nuoc, meo, vat nuoi, o nhiem, "
+        "trat tu, dau xe, thu tuc, giay to, bi mat, danh roi, cho chet, cho hoang, khoi bui, "
+        "boc mui, hoi thoi"
     ),
     # Danger to people now.
     "danger": (
-        "nguy hiem, nguy co, tai nan, nga, te nga, vuong co, sat dau, ngang dau, thap, chay, "
-        "no, tia lua, chap, khet, do, sap do, nghieng, gay, roi xuong, dut, cap cuu, bi thuong"
+        "nguy hiem, nguy co, tai nan, te nga, vuong co, sat dau, ngang dau, thap, tia lua, "
+        "khet, sap do, nghieng, roi xuong, dut, cap cuu, bi thuong, bi nga, te xe, boc chay, "
+        "chay no, chap chay, phat no, no tung, chap dien, nga do, do sap, bi gay, gay do"
     ),
 }
 
 
+# Single syllables that fold onto common words ("võng" and "vọng", "rơi" and "rồi", "đổ" and
+# "do", "gãy" and "gây"): strong cues of a cable's state or a danger once a report is known
+# to be about a line, noise when deciding whether it is. Only the subtype and priority
+# models count them.
+LOOSE: dict[str, str] = {
+    "tangled": "bui, quan",
+    "low": "thong, vong, chung, sa, vuong",
+    "fallen": "roi",
+    "danger": "nga, chay, no, chap, do, gay",
+}
+
 _PHONE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
 
 
-def terms_of(group: str) -> list[str]:
-    return [t.strip() for t in GROUPS[group].split(",") if t.strip()]
+def _split(terms: str) -> list[str]:
+    return [t.strip() for t in terms.split(",") if t.strip()]
+
+
+def terms_of(group: str, *, loose: bool = False) -> list[str]:
+    return _split(GROUPS[group]) + (_split(LOOSE.get(group, "")) if loose else [])
 
 
 def _pattern(terms: Sequence[str]) -> re.Pattern[str]:
@@ -132,26 +147,32 @@ def _pattern(terms: Sequence[str]) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
 
 
-_PATTERNS = {name: _pattern(terms_of(name)) for name in GROUPS}
+_PATTERNS = {
+    loose: [_pattern(terms_of(name, loose=loose)) for name in GROUPS] for loose in (False, True)
+}
 FEATURES = (*GROUPS, "phone_numbers")
 
 
-def counts(text: str) -> list[float]:
+def counts(text: str, *, loose: bool = False) -> list[float]:
     """How often each group's terms occur, and how many phone numbers the text holds."""
     folded = fold(text)
-    row = [float(len(p.findall(folded))) for p in _PATTERNS.values()]
+    row = [float(len(p.findall(folded))) for p in _PATTERNS[loose]]
     row.append(float(len(_PHONE.findall(text))))
     return row
 
 
 class LexiconCounts(BaseEstimator, TransformerMixin):  # type: ignore[misc]
-    """log(1 + count) per group: a sklearn transformer over raw texts."""
+    """log(1 + count) per group: a sklearn transformer over raw texts (`loose`: with the
+    ambiguous single syllables too)."""
+
+    def __init__(self, loose: bool = False) -> None:
+        self.loose = loose
 
     def fit(self, texts: Sequence[str], y: object = None) -> "LexiconCounts":
         return self
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
-        return np.log1p(np.array([counts(t) for t in texts], dtype=float))
+        return np.log1p(np.array([counts(t, loose=self.loose) for t in texts], dtype=float))
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return np.array(FEATURES, dtype=object)

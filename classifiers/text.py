@@ -23,7 +23,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from classifiers.detectors import OpenWorldCategory
+from classifiers.detectors import OpenWorldCategory, balanced
 from classifiers.fusion import WeightedProduct, train_fusion
 from classifiers.fusion import features as fusion_features
 from classifiers.lexicon import LexiconCounts
@@ -259,7 +259,7 @@ def read_corpus(corpus: Path) -> list[Example]:
 _LEXICON_WEIGHT = 1.0
 
 
-def _features() -> FeatureUnion:
+def _features(*, loose: bool = False) -> FeatureUnion:
     return FeatureUnion(
         [
             (
@@ -282,7 +282,7 @@ def _features() -> FeatureUnion:
                     preprocessor=folded_words,
                 ),
             ),
-            ("lexicon", LexiconCounts()),
+            ("lexicon", LexiconCounts(loose=loose)),
         ],
         transformer_weights={"chars": 1.0, "words": 1.0, "lexicon": _LEXICON_WEIGHT},
     )
@@ -292,11 +292,11 @@ def _features() -> FeatureUnion:
 REGULARISATION_C = 4.0
 
 
-def _calibrated() -> Pipeline:
+def _calibrated(*, loose: bool = False) -> Pipeline:
     model = LogisticRegression(C=REGULARISATION_C, max_iter=3000, random_state=SEED)
     return Pipeline(
         [
-            ("features", _features()),
+            ("features", _features(loose=loose)),
             ("model", CalibratedClassifierCV(model, method="sigmoid", cv=3)),
         ]
     )
@@ -304,6 +304,15 @@ def _calibrated() -> Pipeline:
 
 def _weights(examples: Sequence[Example]) -> np.ndarray:
     return np.array([e.weight for e in examples], dtype=float)
+
+
+SUBTYPE_BALANCE = 1.0
+
+
+def _subtype_weights(rows: Sequence[Example]) -> np.ndarray:
+    """Every subtype weighs the same (the corpus has more tangled bundles than anything)."""
+    weights = _weights(rows)
+    return weights * (balanced([e.subtype for e in rows], weights) / weights) ** SUBTYPE_BALANCE
 
 
 def _pages(examples: Sequence[Example]) -> list[str]:
@@ -327,14 +336,14 @@ def train(
     for cat in ("cable", "ad"):
         rows = [e for e in examples if e.category == cat]
         if rows and len({e.subtype for e in rows}) > 1:
-            subtypes[cat] = _calibrated().fit(
+            subtypes[cat] = _calibrated(loose=True).fit(
                 [e.text for e in rows],
                 [e.subtype for e in rows],
-                model__sample_weight=_weights(rows),
+                model__sample_weight=_subtype_weights(rows),
             )
     priority = Pipeline(
         [
-            ("features", _features()),
+            ("features", _features(loose=True)),
             (
                 "model",
                 LogisticRegression(
