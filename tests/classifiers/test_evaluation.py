@@ -1,6 +1,18 @@
+from pathlib import Path
+
 import pytest
 
-from classifiers.evaluation import automation_at, group_by_family, source_family
+from classifiers.evaluation import (
+    Labelled,
+    automation_at,
+    group_by_family,
+    lowest_threshold,
+    other_by_topic,
+    read_row_labels,
+    source_family,
+    subtype_and_urgency,
+    text_key,
+)
 
 
 @pytest.mark.parametrize(
@@ -30,3 +42,41 @@ def test_automation_counts_what_passes_the_threshold_unseen() -> None:
     assert (auto.automatic_share, auto.automatic_accuracy, auto.manual) == (0.5, 0.5, 2)
     none = automation_at([0.2], [True], threshold=0.7)
     assert (none.automatic_share, none.automatic_accuracy, none.manual) == (0.0, 1.0, 1)
+
+
+def test_the_lowest_threshold_that_keeps_automatic_decisions_right() -> None:
+    confidences = [0.99, 0.95, 0.9, 0.8, 0.6]
+    correct = [True, True, False, True, True]
+    best = lowest_threshold(confidences, correct, target=0.75)
+    assert best is not None
+    assert (best.threshold, best.manual) == (0.6, 0)  # 4 right of 5 at every cut below 0.9
+    strict = lowest_threshold(confidences, correct, target=0.97)
+    assert strict is not None and (strict.threshold, strict.manual) == (0.95, 3)
+    assert lowest_threshold([0.9], [False], target=0.97) is None
+
+
+def test_cable_subtype_and_urgency_count_what_the_team_labelled() -> None:
+    rows = [
+        Labelled("cable", "tangled", "normal", "", "cable", "tangled", "normal"),
+        Labelled("cable", "low_or_sagging", "urgent", "", "cable", "tangled", "urgent"),
+        Labelled("cable", "fallen_or_broken", "urgent", "", "other", None, "normal"),
+        Labelled("cable", "", "urgent", "", "cable", "tangled", "urgent"),  # no subtype label
+        Labelled("other", "", "", "garbage", "other", None, "normal"),
+        Labelled("other", "", "", "garbage", "ad", "other", "normal"),
+    ]
+    figures = subtype_and_urgency(rows)
+    assert figures["subtype_n"] == 2 and figures["subtype_accuracy"] == 0.5
+    assert figures["urgent_n"] == 3 and figures["urgent_recall"] == 2 / 3
+    assert figures["urgent_precision"] == 1.0
+    assert other_by_topic(rows) == {"garbage": (1, 2)}
+
+
+def test_row_labels_are_keyed_by_the_hash_of_the_text_not_the_text(tmp_path: Path) -> None:
+    path = tmp_path / "labels.csv"
+    key = text_key("  Cáp rơi  ")
+    path.write_text(
+        f"text_sha256,category,subtype,priority,topic\n{key},cable,fallen_or_broken,urgent,\n",
+        encoding="utf-8",
+    )
+    assert key == text_key("Cáp rơi") and len(key) == 64
+    assert read_row_labels(path)[key].subtype == "fallen_or_broken"
