@@ -51,7 +51,8 @@ def test_the_lowest_threshold_that_keeps_automatic_decisions_right() -> None:
     assert best is not None
     assert (best.threshold, best.manual) == (0.6, 0)  # 4 right of 5 at every cut below 0.9
     strict = lowest_threshold(confidences, correct, target=0.97)
-    assert strict is not None and (strict.threshold, strict.manual) == (0.95, 3)
+    assert strict is not None
+    assert (strict.threshold, strict.manual) == (0.95, 3)
     assert lowest_threshold([0.9], [False], target=0.97) is None
 
 
@@ -65,8 +66,10 @@ def test_cable_subtype_and_urgency_count_what_the_team_labelled() -> None:
         Labelled("other", "", "", "garbage", "ad", "other", "normal"),
     ]
     figures = subtype_and_urgency(rows)
-    assert figures["subtype_n"] == 2 and figures["subtype_accuracy"] == 0.5
-    assert figures["urgent_n"] == 3 and figures["urgent_recall"] == 2 / 3
+    assert figures["subtype_n"] == 2
+    assert figures["subtype_accuracy"] == 0.5
+    assert figures["urgent_n"] == 3
+    assert figures["urgent_recall"] == 2 / 3
     assert figures["urgent_precision"] == 1.0
     assert other_by_topic(rows) == {"garbage": (1, 2)}
 
@@ -78,5 +81,6 @@ def test_row_labels_are_keyed_by_the_hash_of_the_text_not_the_text(tmp_path: Pat
         f"text_sha256,category,subtype,priority,topic\n{key},cable,fallen_or_broken,urgent,\n",
         encoding="utf-8",
     )
-    assert key == text_key("Cáp rơi") and len(key) == 64
+    assert key == text_key("Cáp rơi")
+    assert len(key) == 64
     assert read_row_labels(path)[key].subtype == "fallen_or_broken"

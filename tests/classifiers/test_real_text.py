@@ -4,7 +4,6 @@ what the model reaches today, so a change that loses ground fails here; the issu
 are written beside them where they are not reached yet."""
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
