@@ -32,7 +32,7 @@ def balanced(labels: Sequence[object], weights: np.ndarray) -> np.ndarray:
     for label, w in zip(labels, weights, strict=True):
         totals[label] = totals.get(label, 0.0) + float(w)
     share = float(weights.sum()) / len(totals)
-    return weights * np.array([share / totals[label] for label in labels])
+    return np.asarray(weights * np.array([share / totals[label] for label in labels]))
 
 
 class OpenWorldCategory(BaseEstimator, ClassifierMixin):  # type: ignore[misc]

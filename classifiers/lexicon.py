@@ -172,7 +172,8 @@ class LexiconCounts(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         return self
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
-        return np.log1p(np.array([counts(t, loose=self.loose) for t in texts], dtype=float))
+        rows = np.array([counts(t, loose=self.loose) for t in texts], dtype=float)
+        return np.asarray(np.log1p(rows))
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return np.array(FEATURES, dtype=object)

@@ -320,13 +320,9 @@ def _weights(examples: Sequence[Example]) -> np.ndarray:
     return np.array([e.weight for e in examples], dtype=float)
 
 
-SUBTYPE_BALANCE = 1.0
-
-
 def _subtype_weights(rows: Sequence[Example]) -> np.ndarray:
-    """Every subtype weighs the same (the corpus has more tangled bundles than anything)."""
-    weights = _weights(rows)
-    return weights * (balanced([e.subtype for e in rows], weights) / weights) ** SUBTYPE_BALANCE
+    """Every subtype weighs the same, whatever the corpus holds of each."""
+    return balanced([e.subtype for e in rows], _weights(rows))
 
 
 def _pages(examples: Sequence[Example]) -> list[str]:
