@@ -472,13 +472,20 @@ def model_eval(
         f"the same reports typed without diacritics: macro-F1 {plain_scores.macro_f1:.3f} "
         f"(keyword rule {plain_rule.macro_f1:.3f}){subtype_plain}"
     )
-    _print_real_text_figures(examples, decisions, get_settings().classify_min_confidence)
+    _print_real_text_figures(
+        examples, decisions, get_settings().classify_min_confidence, model.meta
+    )
     _print_team_labelled(examples, decisions, labels)
     if photos is not None:
         _eval_with_photos(model, examples, photos)
 
 
-def _print_real_text_figures(examples: list[Any], decisions: list[Any], threshold: float) -> None:
+def _print_real_text_figures(
+    examples: list[Any],
+    decisions: list[Any],
+    threshold: float,
+    model_meta: dict[str, Any] | None = None,
+) -> None:
     """Per source family beside the keyword rule, the calibration error, and what the
     manual-triage threshold lets through unseen."""
     from classifiers import evaluation
@@ -511,6 +518,14 @@ def _print_real_text_figures(examples: list[Any], decisions: list[Any], threshol
         f"of the time; {auto.manual} to manual triage"
     )
     lowest = evaluation.lowest_threshold(confidences, correct, target=AUTOMATIC_TARGET)
+    held = (model_meta or {}).get("held_out_pages", {})
+    at = held.get("by_threshold", {}).get(f"{threshold:g}")
+    if at:
+        typer.echo(
+            f"the corpus's own {held['n']} open-world rows, each page held out in training: "
+            f"macro-F1 {held['macro_f1']:.3f}; at {threshold:g}, {at['automatic']:.1%} "
+            f"decided without a person, right {at['right']:.1%} of the time"
+        )
     if lowest is None:
         typer.echo(
             f"no threshold makes automatic decisions right {AUTOMATIC_TARGET:.0%} of the time"

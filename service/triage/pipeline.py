@@ -40,7 +40,7 @@ class ProcessingPolicy:
     tolerance_m: float
     due: DuePolicy
     classifier: Classifier | None = None  # loaded on first use, once per worker process
-    min_confidence: float = 0.7
+    min_confidence: float = 0.8
 
 
 @dataclass(slots=True)
