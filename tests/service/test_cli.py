@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
+from classifiers import text as text_model
 from service.cli import app
 from service.config import PROJECT_ROOT, get_settings
 from service.intake.service import ParsedReport, Unparseable
@@ -204,7 +205,7 @@ def test_model_train_with_corrections_learns_from_inspectors(
         assert result.exit_code == 0, result.output
         assert "1 correction(s) from inspectors added" in result.stdout
         meta = json.loads(result.stdout.splitlines()[-1])
-        assert meta["n"] == 1021
+        assert meta["n"] == len(text_model.read_corpus(PROJECT_ROOT / "classifiers" / "corpus")) + 1
     finally:
         with runtime.engine.begin() as conn:
             conn.execute(text("DELETE FROM outbox_messages"))
