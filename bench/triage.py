@@ -143,7 +143,7 @@ def main() -> None:
         f"machine: {platform.node()}, {os.cpu_count()} cores, "
         f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
     )
-    examples = text_model.read_examples(CORPUS / "train.csv")
+    examples = text_model.read_corpus(CORPUS)  # the service's model: the whole corpus
     t0 = time.perf_counter()
     model = text_model.train(
         examples,
