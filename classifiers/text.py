@@ -24,6 +24,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from classifiers.detectors import OpenWorldCategory, balanced
+from classifiers.evaluation import group_by_family
 from classifiers.fusion import WeightedProduct, train_fusion
 from classifiers.fusion import features as fusion_features
 from classifiers.lexicon import LexiconCounts
@@ -399,9 +400,21 @@ def _held_out_pages(category: OpenWorldCategory, examples: Sequence[Example]) ->
             "automatic": round(float(auto.mean()), 4),
             "right": round(float(right[auto].mean()) if auto.any() else 1.0, 4),
         }
+    topics: dict[str, list[int]] = {}
+    for i, d in zip(rows, decided, strict=True):
+        if examples[i].category == "other" and examples[i].topic:
+            hit_n = topics.setdefault(examples[i].topic, [0, 0])
+            hit_n[0] += d == "other"
+            hit_n[1] += 1
+    families = group_by_family([examples[i].source for i in rows])
     return {
         "n": len(rows),
         "macro_f1": round(score(truth, decided).macro_f1, 4),
+        "by_family": {
+            family: round(score([truth[k] for k in ks], [decided[k] for k in ks]).macro_f1, 4)
+            for family, ks in families.items()
+        },
+        "other_by_topic": dict(sorted(topics.items())),
         "by_threshold": curve,
     }
 

@@ -521,11 +521,18 @@ def _print_real_text_figures(
     held = (model_meta or {}).get("held_out_pages", {})
     at = held.get("by_threshold", {}).get(f"{threshold:g}")
     if at:
+        families = ", ".join(f"{f} {v:.3f}" for f, v in held.get("by_family", {}).items())
         typer.echo(
             f"the corpus's own {held['n']} open-world rows, each page held out in training: "
-            f"macro-F1 {held['macro_f1']:.3f}; at {threshold:g}, {at['automatic']:.1%} "
-            f"decided without a person, right {at['right']:.1%} of the time"
+            f"macro-F1 {held['macro_f1']:.3f} ({families}); at {threshold:g}, "
+            f"{at['automatic']:.1%} decided without a person, right {at['right']:.1%} of the time"
         )
+        topics = held.get("other_by_topic", {})
+        if topics:
+            typer.echo(
+                "  their other, called other per topic: "
+                + ", ".join(f"{t} {hit}/{n}" for t, (hit, n) in topics.items())
+            )
     if lowest is None:
         typer.echo(
             f"no threshold makes automatic decisions right {AUTOMATIC_TARGET:.0%} of the time"
