@@ -24,7 +24,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from classifiers.detectors import OpenWorldCategory, balanced
-from classifiers.evaluation import group_by_family
+from classifiers.evaluation import Labelled, automation_at, group_by_family, other_by_topic
 from classifiers.fusion import WeightedProduct, train_fusion
 from classifiers.fusion import features as fusion_features
 from classifiers.lexicon import LexiconCounts
@@ -271,9 +271,6 @@ def read_corpus(corpus: Path) -> list[Example]:
     return examples
 
 
-_LEXICON_WEIGHT = 1.0
-
-
 def _features(*, loose: bool = False) -> FeatureUnion:
     return FeatureUnion(
         [
@@ -298,8 +295,7 @@ def _features(*, loose: bool = False) -> FeatureUnion:
                 ),
             ),
             ("lexicon", LexiconCounts(loose=loose)),
-        ],
-        transformer_weights={"chars": 1.0, "words": 1.0, "lexicon": _LEXICON_WEIGHT},
+        ]
     )
 
 
@@ -391,21 +387,21 @@ def _held_out_pages(category: OpenWorldCategory, examples: Sequence[Example]) ->
     probs = category.out_of_fold_proba_[rows]
     decided = [classes[int(j)] for j in probs.argmax(axis=1)]
     truth = [examples[i].category for i in rows]
-    confidence = probs.max(axis=1)
-    right = np.array([d == t for d, t in zip(decided, truth, strict=True)])
+    confidence = [float(c) for c in probs.max(axis=1)]
+    right = [d == t for d, t in zip(decided, truth, strict=True)]
     curve = {}
     for threshold in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
-        auto = confidence >= threshold
+        auto = automation_at(confidence, right, threshold=threshold)
         curve[f"{threshold:g}"] = {
-            "automatic": round(float(auto.mean()), 4),
-            "right": round(float(right[auto].mean()) if auto.any() else 1.0, 4),
+            "automatic": round(auto.automatic_share, 4),
+            "right": round(auto.automatic_accuracy, 4),
         }
-    topics: dict[str, list[int]] = {}
-    for i, d in zip(rows, decided, strict=True):
-        if examples[i].category == "other" and examples[i].topic:
-            hit_n = topics.setdefault(examples[i].topic, [0, 0])
-            hit_n[0] += d == "other"
-            hit_n[1] += 1
+    topics = other_by_topic(
+        [
+            Labelled(t, "", "", examples[i].topic, d, None, "")
+            for i, t, d in zip(rows, truth, decided, strict=True)
+        ]
+    )
     families = group_by_family([examples[i].source for i in rows])
     return {
         "n": len(rows),
@@ -414,7 +410,7 @@ def _held_out_pages(category: OpenWorldCategory, examples: Sequence[Example]) ->
             family: round(score([truth[k] for k in ks], [decided[k] for k in ks]).macro_f1, 4)
             for family, ks in families.items()
         },
-        "other_by_topic": dict(sorted(topics.items())),
+        "other_by_topic": topics,
         "by_threshold": curve,
     }
 
