@@ -13,3 +13,8 @@ class TaskDispatcher(Protocol):
     def dispatch(self, task_name: str, kwargs: dict[str, Any]) -> None:
         """Send it now, or raise DispatchFailed."""
         ...
+
+
+# The task that processes a stored report (argument `report_id`): channels and intake queue it,
+# the triage pipeline runs it. Named here so neither side imports the other.
+PROCESS_REPORT_TASK = "triage.process_report"

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.contracts import PROCESS_REPORT_TASK
 from service.errors import InvalidPhoto, NotFound
 from service.inputs import without_nul
 from service.intake.fetch import FetchPolicy, FetchRefused, check_url
@@ -22,7 +23,6 @@ from service.reports import service as report_service
 from service.reports.blobs import BlobStore
 from service.reports.photos import PhotoRejected, inspect_photo
 from service.reports.service import Accepted, IncomingReport, PhotoLimits
-from service.triage import pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -300,8 +300,12 @@ class Intake:
                         kwargs={"report_id": accepted.report_id, "urls": list(parsed.photo_urls)},
                     )
             else:
-                accepted = pipeline.accept_report(
-                    session, incoming=parsed.incoming, blobs=self._blobs, limits=self._limits
+                accepted = report_service.accept_report(
+                    session,
+                    incoming=parsed.incoming,
+                    blobs=self._blobs,
+                    limits=self._limits,
+                    then_queue=PROCESS_REPORT_TASK,
                 )
             if not accepted.is_duplicate:
                 for follow_up in parsed.follow_ups:

@@ -4,13 +4,13 @@ import logging
 from dataclasses import dataclass
 
 from service.celery_app import TaskBase, celery
+from service.contracts import PROCESS_REPORT_TASK
 from service.intake import service as intake_service
 from service.intake.fetch import FetchFailed, FetchPolicy, FetchRefused, fetch
 from service.outbox import service as outbox
 from service.reports import service as report_service
 from service.reports.blobs import BlobStore
 from service.reports.service import IncomingPhoto, PhotoLimits
-from service.triage import pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def fetch_photos(
         )
         for note in notes:
             intake_service.add_note(session, report_id=report_id, note=note)
-        pipeline.queue_processing(session, report_id=report_id)
+        outbox.add_message(session, task_name=PROCESS_REPORT_TASK, kwargs={"report_id": report_id})
         outbox.complete_message(session, message_id=outbox_id)
     if notes:
         logger.warning(

@@ -1,19 +1,21 @@
-"""The processing pipeline: report → locate → place from text → geo-tag → case.
+"""The processing pipeline of one report:
 
-Later steps (classify, phones, route, tickets) plug in as STEPS.
+    read_photos → locate → place_from_text → geotag → open_or_attach_case → gather_photos
+    → classify → read_evidence → route
 
-Each step is a plain function (session, context, policy) that reads and writes the context;
-`process_report` runs them in order inside the caller's transaction, once per report.
+`read_photos` (OCR and photo features, a third of a second a photo) runs first, outside the
+processing transaction, each photo in its own short one. Every other step is a plain
+function (session, context, policy) that reads and writes the typed context; `process_report`
+runs them in order inside the caller's transaction, once per report.
 """
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.handle import Classifier
 from classifiers.phones import extract_phones
@@ -29,7 +31,7 @@ from service.reports import threads
 from service.reports.blobs import BlobStore
 from service.reports.models import Report
 from service.reports.service import Accepted, IncomingReport, PhotoLimits
-from service.triage.photos import StoredAnalysis, analyses_of
+from service.triage.photos import ReaderFactory, StoredAnalysis, analyse_report_photos, analyses_of
 from service.units import service as unit_service
 
 logger = logging.getLogger(__name__)
@@ -50,9 +52,11 @@ class ReportContext:
     lon: float | None = None
     location_source: str | None = None
     ward: WardMatch | None = None
+    place_named: str | None = None  # the ward or commune name the text gave, when it located
     case_id: int | None = None
+    opened: bool = False  # this report opened its case (so the case is classified now)
     photos: list[StoredAnalysis] = field(default_factory=list)
-    notes: dict[str, Any] = field(default_factory=dict)
+    phones: list[str] = field(default_factory=list)  # E.164, read off the report and photos
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,24 @@ class ProcessOutcome:
 
 
 Step = Callable[[Session, ReportContext, ProcessingPolicy], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoReading:
+    blobs: BlobStore
+    reader: ReaderFactory  # builds the OCR engine once per worker process
+
+
+def read_photos(
+    factory: sessionmaker[Session], *, report_id: int, reading: PhotoReading | None
+) -> int:
+    """The first step, before the processing transaction: read every photo of the report not
+    read before (see triage.photos). Without a reader (`reading` None) photos are not read."""
+    if reading is None:
+        return 0
+    return analyse_report_photos(
+        factory, report_id=report_id, blobs=reading.blobs, reader=reading.reader
+    )
 
 
 def locate(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
@@ -94,7 +116,7 @@ def place_from_text(session: Session, ctx: ReportContext, policy: ProcessingPoli
         return
     ctx.lat, ctx.lon, ctx.ward = named.lat, named.lon, named.ward
     ctx.location_source = "address"
-    ctx.notes["place_named"] = named.said
+    ctx.place_named = named.said
     ctx.report.location = point(lat=named.lat, lon=named.lon)
     ctx.report.location_source = "address"
     ctx.report.location_accuracy_m = named.radius_m
@@ -129,7 +151,7 @@ def open_or_attach_case(session: Session, ctx: ReportContext, policy: Processing
         due=policy.due,
     )
     ctx.case_id = case.id
-    ctx.notes["opened"] = True
+    ctx.opened = True
 
 
 def gather_photos(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
@@ -142,7 +164,7 @@ def classify(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> 
     photos together; below the confidence threshold, when the photos clearly show another
     category (power lines on a "dây điện" report), or with no model, it goes to the manual
     triage queue. The evidence (text, photo and joint probabilities) is recorded."""
-    if not ctx.notes.get("opened") or ctx.case_id is None:
+    if not ctx.opened or ctx.case_id is None:
         return
     case = case_service.get_case(session, case_id=ctx.case_id, for_update=True)
     if policy.classifier is None:
@@ -186,7 +208,7 @@ def read_evidence(session: Session, ctx: ReportContext, policy: ProcessingPolicy
         for analysis in ctx.photos:
             phones += phones_on_photo(analysis.reading, photo=analysis.position)
         report_service.record_phones(session, report_id=report.id, phones=phones)
-        ctx.notes["phones"] = sorted({p.e164 for p in phones})
+        ctx.phones = sorted({p.e164 for p in phones})
     elif case.category == "cable" and case.operator_slug is None:
         case.operator_slug = operator_of(report.text, [a.reading for a in ctx.photos])
 

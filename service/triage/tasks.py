@@ -42,14 +42,13 @@ runtime = _Runtime()
 )
 def process_report(self: TaskBase, report_id: int, outbox_id: int | None = None) -> None:
     assert runtime.policy is not None, "worker not wired"
-    if runtime.photo_reader is not None and runtime.blobs is not None:
-        assert self.session_factory is not None
-        photos.analyse_report_photos(
-            self.session_factory,
-            report_id=report_id,
-            blobs=runtime.blobs,
-            reader=runtime.photo_reader,
-        )
+    assert self.session_factory is not None
+    reading = (
+        pipeline.PhotoReading(blobs=runtime.blobs, reader=runtime.photo_reader)
+        if runtime.photo_reader is not None and runtime.blobs is not None
+        else None
+    )
+    pipeline.read_photos(self.session_factory, report_id=report_id, reading=reading)
     with self.session_scope() as session:
         pipeline.process_report(
             session, report_id=report_id, policy=runtime.policy, outbox_id=outbox_id

@@ -1,0 +1,1 @@
+"""The Vietnamese working calendar: weekends, public holidays (lunar ones too), make-up days."""

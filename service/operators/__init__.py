@@ -1,0 +1,1 @@
+"""Telecom operators and carriers: units, networks, coverage, number blocks, cable labels."""
