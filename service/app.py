@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api import access_log, cases, problems, reports
+from service.api import access_log, cases, operator, problems, reports, routing_admin
 from service.api.proxies import TrustedProxyMiddleware, parse_networks
 from service.config import Settings, get_settings
 from service.plugins import channel_plugins
@@ -105,6 +105,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     problems.install(app, base_url=settings.problem_base_url)
     app.include_router(reports.router)
     app.include_router(cases.router)
+    app.include_router(operator.router)
+    app.include_router(routing_admin.router)
     channels = channel_plugins()
     # Channels with an adapter of their own cannot be claimed through the generic API
     # (their external ids would collide with the adapter's).

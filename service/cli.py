@@ -98,11 +98,17 @@ def wards_load(
             result = area_service.load_boundaries(
                 session, features=features, progress=lambda _n: bar.update(1)
             )
+            committees = unit_service.ensure_ward_committees(
+                session, wards=area_service.ward_names(session, codes=result.codes)
+            )
             session.commit()
         except ServiceError as exc:
             _fail(f"{path}: {exc.detail} (nothing was loaded)")
             return
-    typer.echo(f"loaded {result.loaded} wards from {path}")
+    typer.echo(
+        f"loaded {result.loaded} wards from {path}, "
+        f"and their {committees} people's committees as units ubnd-<ward code>"
+    )
 
 
 @app.command()
@@ -188,11 +194,24 @@ def units_load(file: Annotated[Path | None, typer.Argument()] = None) -> None:
 
 
 @staff_app.command("add")
-def staff_add(name: str, role: Annotated[str, typer.Option()] = "inspector") -> None:
+def staff_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="operator, inspector or admin")] = "inspector",
+    unit: Annotated[
+        str | None, typer.Option(help="an operator's unit slug (e.g. viettel, ubnd-19774)")
+    ] = None,
+) -> None:
     """Create an API key for a staff member; the token is shown once."""
     with _session(get_settings()) as session:
+        unit_id = None
+        if unit is not None:
+            found = unit_service.get_unit(session, slug=unit)
+            if found is None:
+                _fail(f"there is no unit {unit!r} (see data/units.json, `triage wards load`)")
+                return
+            unit_id = found.id
         try:
-            token = staff_service.create_api_key(session, name=name, role=role)
+            token = staff_service.create_api_key(session, name=name, role=role, unit_id=unit_id)
         except ValueError as exc:
             _fail(str(exc))
             return

@@ -38,6 +38,17 @@ class WardNotFound(NotFound):
     title = "Ward not found"
 
 
+class TicketNotFound(NotFound):
+    slug = "ticket-not-found"
+    title = "Ticket not found"
+
+
+class Conflict(ServiceError):
+    slug = "conflict"
+    title = "The resource changed in the meantime"
+    status = 409
+
+
 class TransitionNotAllowed(ServiceError):
     slug = "transition-not-allowed"
     title = "Case cannot make that transition"

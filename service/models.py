@@ -7,6 +7,7 @@ from service.db import Base
 from service.intake.models import RawInput, UsedToken
 from service.outbox.models import OutboxMessage
 from service.reports.models import Photo, Report, ReportPhone
+from service.routing.models import RoutingDecision, RoutingTable, Ticket, TicketEvent
 from service.staff.models import ApiKey
 from service.units.models import Unit
 
@@ -22,6 +23,10 @@ __all__ = [
     "RawInput",
     "Report",
     "ReportPhone",
+    "RoutingDecision",
+    "RoutingTable",
+    "Ticket",
+    "TicketEvent",
     "Unit",
     "UsedToken",
     "Ward",

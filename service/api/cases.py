@@ -6,8 +6,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 
-from service.api.deps import InspectorDep, RuntimeDep, SessionDep
+from service.api.deps import InspectorDep, RoutingPolicyDep, RuntimeDep, SessionDep
 from service.api.problems import PROBLEM_RESPONSES
+from service.api.routing_schemas import RoutingRead, TicketRef
 from service.api.schemas import (
     CaseDetail,
     CaseEventRead,
@@ -33,6 +34,9 @@ from service.errors import InvalidRequest, NotFound
 from service.inputs import QueryDatetime
 from service.reports import service as report_service
 from service.reports.models import Photo, Report
+from service.routing import queries as routing_queries
+from service.routing import service as routing_service
+from service.routing.models import RoutingDecision
 from service.triage.photos import analyses_of
 from service.units.models import Unit
 
@@ -194,12 +198,36 @@ def _detail(session: SessionDep, case: Case) -> CaseDetail:
         )
         for a in analyses_of(session, [p for r in reports for p in r.photos])
     }
+    decision = routing_queries.latest_decision(session, case_id=case.id)
     return CaseDetail(
         **base.model_dump(),
         reports=[_report(r, readings) for r in reports],
         events=events,
         phones=[PhoneRead.model_validate(p, from_attributes=True) for p in phones],
+        routing=_routing(decision) if decision else None,
+        tickets=[
+            ticket_ref(row) for row in routing_queries.tickets_of_case(session, case_id=case.id)
+        ],
     )
+
+
+def _routing(decision: RoutingDecision) -> RoutingRead:
+    return RoutingRead(
+        rule=decision.rule,
+        reason=decision.reason,
+        track=decision.track,
+        table_version=decision.table_version,
+        decided_at=decision.decided_at,
+        skipped=list(decision.facts.get("skipped", [])),
+    )
+
+
+def ticket_ref(row: routing_queries.TicketRow) -> TicketRef:
+    t = row.ticket
+    return TicketRef(
+        id=t.id, unit=row.unit, kind=t.kind, status=t.status, due_at=t.due_at,
+        phones=list(t.phones), reason=t.reason,
+    )  # fmt: skip
 
 
 @router.get(
@@ -237,8 +265,14 @@ def transition_case(
     summary="An inspector sets the category, subtype and priority (kept for retraining)",
 )
 def relabel_case(
-    case_id: int, body: ClassificationRequest, session: SessionDep, staff: InspectorDep
+    case_id: int,
+    body: ClassificationRequest,
+    session: SessionDep,
+    staff: InspectorDep,
+    routing: RoutingPolicyDep,
 ) -> CaseDetail:
+    """The label replaces the model's and the case is routed again: tickets that no longer
+    apply are cancelled with the reason, the ones the new label needs are opened."""
     case_service.relabel(
         session,
         case_id=case_id,
@@ -247,6 +281,13 @@ def relabel_case(
         priority=body.priority,
         actor=staff.name,
         note=body.note,
+    )
+    routing_service.route_case(
+        session,
+        case_id=case_id,
+        policy=routing,
+        actor=staff.name,
+        why=f"Relabelled by {staff.name}.",
     )
     session.expire_all()
     return _detail(session, case_service.get_case(session, case_id=case_id))

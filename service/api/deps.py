@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -9,6 +10,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from service.config import Settings
+from service.routing.service import RoutingPolicy
 from service.staff import service as staff_service
 from service.staff.service import Staff
 from service.wiring import Runtime
@@ -73,3 +75,33 @@ def inspector(staff: Annotated[Staff, Depends(current_staff)]) -> Staff:
 
 
 InspectorDep = Annotated[Staff, Depends(inspector)]
+
+
+def admin(staff: Annotated[Staff, Depends(current_staff)]) -> Staff:
+    staff_service.require_role(staff, "admin")
+    return staff
+
+
+AdminDep = Annotated[Staff, Depends(admin)]
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorStaff:
+    name: str
+    unit_id: int
+
+
+def operator(staff: Annotated[Staff, Depends(current_staff)]) -> OperatorStaff:
+    return OperatorStaff(staff.name, staff_service.require_operator(staff))
+
+
+OperatorDep = Annotated[OperatorStaff, Depends(operator)]
+
+
+async def routing_policy(runtime: RuntimeDep) -> RoutingPolicy:
+    return RoutingPolicy(
+        operators=runtime.policy.operators, timezone=runtime.settings.local_timezone
+    )
+
+
+RoutingPolicyDep = Annotated[RoutingPolicy, Depends(routing_policy)]

@@ -206,3 +206,11 @@ def get_ward_by_code(session: Session, *, code: str) -> Ward:
 
 def list_wards(session: Session) -> list[Ward]:
     return list(session.scalars(select(Ward).order_by(Ward.name)))
+
+
+def ward_names(session: Session, *, codes: Iterable[str]) -> list[tuple[str, str]]:
+    """(code, name) of these wards, in code order."""
+    rows = session.execute(
+        select(Ward.code, Ward.name).where(Ward.code.in_(list(codes))).order_by(Ward.code)
+    )
+    return [(code, name) for code, name in rows]

@@ -14,7 +14,7 @@ from service.cases.deadlines import add_working_days
 from service.cases.models import SUBTYPES, Case, CaseEvent
 from service.errors import CaseNotFound, InvalidRequest, ReportNotFound
 from service.outbox import service as outbox
-from service.reports.models import Report
+from service.reports.models import Report, ReportPhone
 from service.textnorm import fold
 
 SYSTEM_ACTOR = "system"
@@ -291,3 +291,32 @@ def list_case_reports(session: Session, *, case_id: int) -> list[Report]:
             .order_by(Report.id)
         )
     )
+
+
+def record_event(
+    session: Session,
+    case: Case,
+    *,
+    action: str,
+    actor: str = SYSTEM_ACTOR,
+    note: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """An internal event on the case's history (routing, tickets): staff see it, the public
+    timeline does not."""
+    _record(session, case, action=action, actor=actor, note=note, before=before, after=after)
+
+
+def case_phones(session: Session, *, case_id: int) -> list[tuple[str, str | None]]:
+    """(E.164, carrier hint) of every number read off the case's reports, once each."""
+    rows = session.execute(
+        select(ReportPhone.e164, ReportPhone.carrier_hint)
+        .join(Report, Report.id == ReportPhone.report_id)
+        .where(Report.case_id == case_id)
+        .order_by(ReportPhone.id)
+    )
+    seen: dict[str, str | None] = {}
+    for e164, hint in rows:
+        seen.setdefault(e164, hint)
+    return list(seen.items())

@@ -1,7 +1,7 @@
 """The processing pipeline of one report:
 
-    read_photos → locate → place_from_text → geotag → open_or_attach_case → gather_photos
-    → classify → read_evidence → route
+    read_photos → locate → place_from_text → geotag → gather_photos → classify
+    → open_or_attach_case → read_evidence → route
 
 `read_photos` (OCR and photo features, a third of a second a photo) runs first, outside the
 processing transaction, each photo in its own short one. Every other step is a plain
@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,7 @@ from classifiers.phones import extract_phones
 from classifiers.photo_text import operator_of, phones_on_photo
 from service.areas import service as area_service
 from service.areas.service import WardMatch
+from service.cases import nearby
 from service.cases import service as case_service
 from service.cases.service import DuePolicy
 from service.geo import point
@@ -31,6 +33,8 @@ from service.reports import threads
 from service.reports.blobs import BlobStore
 from service.reports.models import Report
 from service.reports.service import Accepted, IncomingReport, PhotoLimits
+from service.routing import service as routing_service
+from service.routing.service import RoutingPolicy
 from service.triage.photos import ReaderFactory, StoredAnalysis, analyse_report_photos, analyses_of
 from service.units import service as unit_service
 
@@ -43,6 +47,8 @@ class ProcessingPolicy:
     due: DuePolicy
     classifier: Classifier | None = None  # loaded on first use, once per worker process
     min_confidence: float = 0.8
+    # A report this close to an open case of the same category joins it (0: never).
+    join_radius_m: float = 30.0
 
 
 @dataclass(slots=True)
@@ -55,6 +61,8 @@ class ReportContext:
     place_named: str | None = None  # the ward or commune name the text gave, when it located
     case_id: int | None = None
     opened: bool = False  # this report opened its case (so the case is classified now)
+    joined_nearby: bool = False  # it joined an open case of its category close by
+    verdict: "Verdict | None" = None  # what the model made of the report and its photos
     photos: list[StoredAnalysis] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)  # E.164, read off the report and photos
 
@@ -67,6 +75,17 @@ class ProcessOutcome:
 
 
 Step = Callable[[Session, ReportContext, ProcessingPolicy], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    category: str
+    subtype: str | None
+    priority: str
+    confidence: float
+    model_version: str
+    manual_reason: str | None  # low_confidence, photo_disputes, no_model; None: trusted
+    evidence: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,13 +149,47 @@ def geotag(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> No
     )
 
 
+def gather_photos(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
+    """What was read off the report's photos before processing (see triage.photos)."""
+    ctx.photos = analyses_of(session, ctx.report.photos)
+
+
+def classify(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
+    """The category, subtype and priority of the text and its photos together. Below the
+    confidence threshold, when the photos clearly show another category (power lines on a
+    "dây điện" report), or with no model, a person decides (the manual triage queue). The
+    evidence (text, photo and joint probabilities) goes with it."""
+    if policy.classifier is None:
+        ctx.verdict = Verdict("unclassified", None, "normal", 0.0, "none", "no_model", {})
+        return
+    decision = policy.classifier.decide_with_photos(
+        ctx.report.text, [a.features for a in ctx.photos], [a.reading.text for a in ctx.photos]
+    )
+    low = decision.confidence < policy.min_confidence
+    reason = "low_confidence" if low else "photo_disputes" if decision.disputed else None
+    ctx.verdict = Verdict(
+        decision.category,
+        decision.subtype,
+        decision.priority,
+        decision.confidence,
+        str(policy.classifier.meta.get("version", "unknown")),
+        reason,
+        {**decision.evidence(), "manual_reason": reason},
+    )
+
+
 def open_or_attach_case(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
     """A report that follows up a known tracking code, or in an existing channel thread,
-    joins that case; else a new case. The thread is locked first, so reports of one thread
-    processed at the same time still make one case."""
+    joins that case; a report the model is sure of, within `join_radius_m` of an open case
+    of the same category, joins that one; else a new case, classified now. The thread (and
+    the neighbourhood) is locked first, so reports processed at the same time still make
+    one case."""
     report = ctx.report
     threads.lock_thread(session, report=report)
     existing = threads.find_thread_case_id(session, report=report)
+    if existing is None:
+        existing = _open_case_close_by(session, ctx, policy)
+        ctx.joined_nearby = existing is not None
     if existing is not None:
         ctx.case_id = case_service.attach_report(session, case_id=existing, report=report).id
         return
@@ -152,43 +205,44 @@ def open_or_attach_case(session: Session, ctx: ReportContext, policy: Processing
     )
     ctx.case_id = case.id
     ctx.opened = True
+    _apply_verdict(session, case.id, ctx.verdict)
 
 
-def gather_photos(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
-    """What was read off the report's photos before processing (see triage.photos)."""
-    ctx.photos = analyses_of(session, ctx.report.photos)
+def _open_case_close_by(
+    session: Session, ctx: ReportContext, policy: ProcessingPolicy
+) -> int | None:
+    verdict = ctx.verdict
+    if (
+        verdict is None
+        or verdict.manual_reason is not None
+        or ctx.lat is None
+        or ctx.lon is None
+        or ctx.ward is None
+        or ctx.ward.match not in nearby.JOINABLE_MATCHES
+        or policy.join_radius_m <= 0
+    ):
+        return None
+    nearby.lock_neighbourhood(session, category=verdict.category, lat=ctx.lat, lon=ctx.lon)
+    return nearby.open_case_near(
+        session, category=verdict.category, lat=ctx.lat, lon=ctx.lon, radius_m=policy.join_radius_m
+    )
 
 
-def classify(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
-    """A newly opened case gets the category, subtype and priority of the text and its
-    photos together; below the confidence threshold, when the photos clearly show another
-    category (power lines on a "dây điện" report), or with no model, it goes to the manual
-    triage queue. The evidence (text, photo and joint probabilities) is recorded."""
-    if not ctx.opened or ctx.case_id is None:
-        return
-    case = case_service.get_case(session, case_id=ctx.case_id, for_update=True)
-    if policy.classifier is None:
+def _apply_verdict(session: Session, case_id: int, verdict: Verdict | None) -> None:
+    case = case_service.get_case(session, case_id=case_id, for_update=True)
+    if verdict is None or verdict.manual_reason == "no_model":
         case.manual_triage = True
         return
-    decision = policy.classifier.decide_with_photos(
-        ctx.report.text, [a.features for a in ctx.photos], [a.reading.text for a in ctx.photos]
-    )
-    low = decision.confidence < policy.min_confidence
     case_service.apply_classification(
         session,
         case=case,
-        category=decision.category,
-        subtype=decision.subtype,
-        priority=decision.priority,
-        confidence=decision.confidence,
-        model_version=str(policy.classifier.meta.get("version", "unknown")),
-        manual=low or decision.disputed,
-        evidence={
-            **decision.evidence(),
-            "manual_reason": (
-                "low_confidence" if low else "photo_disputes" if decision.disputed else None
-            ),
-        },
+        category=verdict.category,
+        subtype=verdict.subtype,
+        priority=verdict.priority,
+        confidence=verdict.confidence,
+        model_version=verdict.model_version,
+        manual=verdict.manual_reason is not None,
+        evidence=verdict.evidence,
     )
 
 
@@ -213,14 +267,29 @@ def read_evidence(session: Session, ctx: ReportContext, policy: ProcessingPolicy
         case.operator_slug = operator_of(report.text, [a.reading for a in ctx.photos])
 
 
+def route(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:
+    """A newly classified case goes to the units the routing rules name (a case waiting in
+    manual triage waits: an inspector's label routes it); a report joining a case adds trace
+    tickets for numbers not traced yet, nothing else."""
+    if ctx.case_id is None or not (ctx.opened or ctx.joined_nearby or ctx.phones):
+        return
+    routing_service.route_case(
+        session,
+        case_id=ctx.case_id,
+        policy=RoutingPolicy(operators=policy.operators, timezone=policy.due.timezone),
+        mode="fresh" if ctx.opened else "join",
+    )
+
+
 STEPS: tuple[Step, ...] = (
     locate,
     place_from_text,
     geotag,
-    open_or_attach_case,
     gather_photos,
     classify,
+    open_or_attach_case,
     read_evidence,
+    route,
 )
 
 

@@ -45,3 +45,39 @@ def find_intake_owner(session: Session) -> Unit | None:
     return session.scalar(
         select(Unit).where(Unit.is_intake_owner.is_(True), Unit.is_active.is_(True)).limit(1)
     )
+
+
+WARD_UNIT_PREFIX = "ubnd-"
+
+
+def ward_committee_slug(ward_code: str) -> str:
+    return f"{WARD_UNIT_PREFIX}{ward_code}"
+
+
+def ensure_ward_committees(session: Session, *, wards: list[tuple[str, str]]) -> int:
+    """One unit per ward, its people's committee (`ubnd-<code>`, "UBND <ward name>"), which
+    takes illegal ads down; renamed with its ward, never duplicated."""
+    for code, name in wards:
+        values = {
+            "slug": ward_committee_slug(code),
+            "name": f"UBND {name}",
+            "kind": "ward",
+            "ward_code": code,
+            "is_active": True,
+        }
+        stmt = insert(Unit).values(**values)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["slug"], set_={k: stmt.excluded[k] for k in values}
+            )
+        )
+    session.flush()
+    return len(wards)
+
+
+def get_unit(session: Session, *, slug: str) -> Unit | None:
+    return session.scalar(select(Unit).where(Unit.slug == slug))
+
+
+def unit_slugs(session: Session) -> set[str]:
+    return set(session.scalars(select(Unit.slug).where(Unit.is_active.is_(True))))

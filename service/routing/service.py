@@ -1,0 +1,449 @@
+"""Route a case by the rules in force: its owning unit, track and deadline, and the tickets it
+needs; re-route it when an inspector relabels it; and follow the tickets as their units answer.
+
+Routing reads the case's facts (category, subtype, priority, ward, operator, numbers), never
+the reporter: tickets carry the case, its place and the numbers on the ad, nothing else.
+"""
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.areas.models import Ward
+from service.cases import service as case_service
+from service.cases.deadlines import add_working_days
+from service.cases.models import Case
+from service.cases.workflow import allowed_targets
+from service.outbox import service as outbox
+from service.routing.models import LIVE_TICKET_STATUSES, RoutingDecision, Ticket, TicketEvent
+from service.routing.rules import CaseFacts, Phone, Rule, TicketSpec, first_match, track_of
+from service.routing.table import table_in_force
+from service.units.models import Unit
+from service.units.service import ward_committee_slug
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_ACTOR = case_service.SYSTEM_ACTOR
+TICKET_CHANGED_TASK = "routing.ticket_changed"
+
+
+class OperatorFacts(Protocol):
+    """What routing needs to know of the operators (service.operators provides it)."""
+
+    def cable_operators(self, ward_code: str | None) -> list[str]: ...
+
+    def carrier_of(self, e164: str) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingPolicy:
+    operators: OperatorFacts
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRequest:
+    kind: str
+    unit: str
+    phones: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Plan:
+    rule: Rule
+    track: str
+    due_at: datetime
+    requests: list[TicketRequest]
+    skipped: list[str] = field(default_factory=list)  # targets that gave no ticket, and why
+
+
+# ---------------------------------------------------------------- facts and plan
+def facts_of(session: Session, case: Case, policy: RoutingPolicy) -> CaseFacts:
+    ward_code = session.scalar(select(Ward.code).where(Ward.id == case.ward_id))
+    phones = tuple(
+        Phone(e164, policy.operators.carrier_of(e164) or hint)
+        for e164, hint in case_service.case_phones(session, case_id=case.id)
+    )
+    return CaseFacts(
+        category=case.category,
+        subtype=case.subtype,
+        priority=case.priority,
+        ward_code=ward_code,
+        location_match=case.location_match,
+        operator=case.operator_slug,
+        phones=phones,
+        text=case.search_text,
+    )
+
+
+def due_at(rule: Rule, track: str, *, start: datetime, timezone: str) -> datetime:
+    if track == "immediate":
+        return start + timedelta(hours=rule.immediate_hours)
+    return add_working_days(start, rule.working_days, tz=timezone)
+
+
+def plan_for(
+    facts: CaseFacts,
+    rules: Sequence[Rule],
+    policy: RoutingPolicy,
+    *,
+    declined: set[str] = frozenset(),  # type: ignore[assignment]
+    now: datetime | None = None,
+) -> Plan:
+    """Pure: the rule that fires for these facts and the tickets it asks for."""
+    rule = first_match(rules, facts)
+    track = track_of(rule, facts)
+    start = now or datetime.now(UTC)
+    plan = Plan(rule, track, due_at(rule, track, start=start, timezone=policy.timezone), [])
+    for spec in rule.tickets:
+        _expand(spec, facts, policy, declined, plan)
+    return plan
+
+
+def _expand(
+    spec: TicketSpec, facts: CaseFacts, policy: RoutingPolicy, declined: set[str], plan: Plan
+) -> None:
+    if spec.to.startswith("unit:"):
+        plan.requests.append(TicketRequest(spec.kind, spec.to.removeprefix("unit:")))
+        return
+    requests, skipped = _TARGETS[spec.to](spec.kind, facts, policy, declined)
+    plan.requests += requests
+    plan.skipped += [f"{spec.kind}: {why}" for why in skipped]
+
+
+Expansion = tuple[list[TicketRequest], list[str]]
+
+
+def _case_operator(kind: str, facts: CaseFacts, _p: RoutingPolicy, _d: set[str]) -> Expansion:
+    if facts.operator:
+        return [TicketRequest(kind, facts.operator)], []
+    return [], ["the cable's operator is not known"]
+
+
+def _cable_operators(
+    kind: str, facts: CaseFacts, policy: RoutingPolicy, declined: set[str]
+) -> Expansion:
+    slugs = [s for s in policy.operators.cable_operators(facts.ward_code) if s not in declined]
+    if not slugs:
+        return [], ["no (other) operator has a cable network in the ward"]
+    return [TicketRequest(kind, slug) for slug in slugs], []
+
+
+def _carriers(kind: str, facts: CaseFacts, _p: RoutingPolicy, _d: set[str]) -> Expansion:
+    if not facts.phones:
+        return [], ["no legible number on the ad"]
+    by_carrier: dict[str, list[str]] = {}
+    unknown = []
+    for phone in facts.phones:
+        if phone.carrier:
+            by_carrier.setdefault(phone.carrier, []).append(phone.e164)
+        else:
+            unknown.append(f"{phone.e164} has no carrier by its prefix (a landline?)")
+    return [TicketRequest(kind, c, tuple(p)) for c, p in sorted(by_carrier.items())], unknown
+
+
+def _ward_committee(kind: str, facts: CaseFacts, _p: RoutingPolicy, _d: set[str]) -> Expansion:
+    if facts.ward_code:
+        return [TicketRequest(kind, ward_committee_slug(facts.ward_code))], []
+    return [], ["the case has no ward"]
+
+
+_TARGETS = {
+    "case_operator": _case_operator,
+    "cable_operators": _cable_operators,
+    "carriers": _carriers,
+    "ward_committee": _ward_committee,
+}
+
+
+# ---------------------------------------------------------------- routing a case
+Mode = Literal["fresh", "join"]
+
+
+def route_case(
+    session: Session,
+    *,
+    case_id: int,
+    policy: RoutingPolicy,
+    actor: str = SYSTEM_ACTOR,
+    mode: Mode = "fresh",
+    why: str | None = None,
+) -> RoutingDecision | None:
+    """Decide and apply. `fresh` (a new case, a relabel): the rule decides the owner, track
+    and deadline, tickets no longer asked for are cancelled and missing ones opened. `join`
+    (a report joined the case): only numbers not traced yet get trace tickets. A case waiting
+    for manual triage is not routed."""
+    case = case_service.get_case(session, case_id=case_id, for_update=True)
+    if case.manual_triage or case.category == "unclassified":
+        return None
+    facts = facts_of(session, case, policy)
+    table = table_in_force(session)
+    plan = plan_for(facts, table.rules, policy, declined=declined_units(session, case.id))
+    units = _units(session, [r.unit for r in plan.requests] + [plan.rule.owner])
+    for request in plan.requests:
+        if request.unit not in units:
+            plan.skipped.append(f"{request.kind}: there is no active unit {request.unit!r}")
+    plan.requests = [r for r in plan.requests if r.unit in units]
+    if mode == "join":
+        opened = _open_missing_traces(session, case, plan, units, actor)
+        if opened:
+            case_service.record_event(
+                session, case, action="routed", actor=actor,
+                note="A report joined the case with numbers not traced yet.",
+                after={"tickets": [_ticket_ref(t, units) for t in opened]},
+            )  # fmt: skip
+        return None
+    decision = RoutingDecision(
+        case_id=case.id,
+        table_version=table.version,
+        rule=plan.rule.name,
+        reason=plan.rule.reason,
+        track=plan.track,
+        owning_unit=plan.rule.owner,
+        due_at=plan.due_at,
+        facts={**facts.as_dict(), "skipped": plan.skipped},
+        tickets=[{"kind": r.kind, "unit": r.unit, "phones": list(r.phones)} for r in plan.requests],
+        actor=actor,
+        decided_at=datetime.now(UTC),
+    )
+    session.add(decision)
+    session.flush()
+    owner = units[plan.rule.owner]
+    before = {"owning_unit_id": case.owning_unit_id, "due_at": case.due_at.isoformat()}
+    case.owning_unit_id, case.due_at = owner.id, plan.due_at
+    cancelled = _cancel_unasked(session, case, plan, actor=actor, why=why)
+    opened = _open_requested(session, case, plan, units, decision, actor)
+    case_service.record_event(
+        session, case, action="routed", actor=actor, note=why, before=before,
+        after={
+            "rule": plan.rule.name, "table_version": table.version, "track": plan.track,
+            "owning_unit": plan.rule.owner, "due_at": plan.due_at.isoformat(),
+            "opened": [_ticket_ref(t, units) for t in opened],
+            "cancelled": [t.id for t in cancelled], "skipped": plan.skipped,
+        },
+    )  # fmt: skip
+    _announce(session, case, plan, opened, units)
+    return decision
+
+
+def declined_units(session: Session, case_id: int) -> set[str]:
+    """Operators that answered "not ours" on this case's fix or claim tickets."""
+    rows = session.scalars(
+        select(Unit.slug)
+        .join(Ticket, Ticket.unit_id == Unit.id)
+        .where(
+            Ticket.case_id == case_id,
+            Ticket.kind.in_(("fix", "claim")),
+            Ticket.status == "rejected",
+            Ticket.reason == "not_ours",
+        )
+    )
+    return set(rows)
+
+
+def _units(session: Session, slugs: Iterable[str]) -> dict[str, Unit]:
+    wanted = set(slugs)
+    found = session.scalars(select(Unit).where(Unit.slug.in_(wanted), Unit.is_active.is_(True)))
+    return {u.slug: u for u in found}
+
+
+def live_tickets(session: Session, case_id: int, *, for_update: bool = False) -> list[Ticket]:
+    stmt = (
+        select(Ticket)
+        .where(Ticket.case_id == case_id, Ticket.status.in_(LIVE_TICKET_STATUSES))
+        .order_by(Ticket.id)
+    )
+    return list(session.scalars(stmt.with_for_update() if for_update else stmt))
+
+
+def _cancel_unasked(
+    session: Session, case: Case, plan: Plan, *, actor: str, why: str | None
+) -> list[Ticket]:
+    asked = {(r.kind, r.unit) for r in plan.requests}
+    slugs = dict(session.execute(select(Unit.id, Unit.slug)).tuples().all())
+    cancelled = []
+    for ticket in live_tickets(session, case.id, for_update=True):
+        if (ticket.kind, slugs.get(ticket.unit_id)) not in asked:
+            move_ticket(
+                session, ticket, to="cancelled", actor=actor, reason=None,
+                note=f"No longer asked for: the case was re-routed ({plan.rule.name})."
+                + (f" {why}" if why else ""),
+            )  # fmt: skip
+            cancelled.append(ticket)
+    return cancelled
+
+
+def _open_requested(
+    session: Session,
+    case: Case,
+    plan: Plan,
+    units: dict[str, Unit],
+    decision: RoutingDecision,
+    actor: str,
+) -> list[Ticket]:
+    live = {(t.kind, t.unit_id): t for t in live_tickets(session, case.id, for_update=True)}
+    opened = []
+    for request in plan.requests:
+        unit = units[request.unit]
+        existing = live.get((request.kind, unit.id))
+        if existing is not None:
+            _add_phones(existing, request.phones)
+            continue
+        opened.append(
+            open_ticket(
+                session, case=case, unit=unit, kind=request.kind, due_at=plan.due_at,
+                phones=request.phones, decision_id=decision.id, actor=actor,
+            )
+        )  # fmt: skip
+    return opened
+
+
+def _open_missing_traces(
+    session: Session, case: Case, plan: Plan, units: dict[str, Unit], actor: str
+) -> list[Ticket]:
+    traced: set[str] = set()
+    for ticket in session.scalars(
+        select(Ticket).where(Ticket.case_id == case.id, Ticket.kind == "trace")
+    ):
+        traced.update(ticket.phones)
+    live = {(t.kind, t.unit_id): t for t in live_tickets(session, case.id, for_update=True)}
+    opened = []
+    for request in plan.requests:
+        new = tuple(p for p in request.phones if p not in traced)
+        if request.kind != "trace" or not new:
+            continue
+        unit = units[request.unit]
+        existing = live.get(("trace", unit.id))
+        if existing is not None:
+            _add_phones(existing, new)
+            continue
+        opened.append(
+            open_ticket(
+                session, case=case, unit=unit, kind="trace", due_at=case.due_at, phones=new,
+                decision_id=None, actor=actor,
+            )
+        )  # fmt: skip
+    return opened
+
+
+def _add_phones(ticket: Ticket, phones: Sequence[str]) -> None:
+    merged = list(dict.fromkeys([*ticket.phones, *phones]))
+    if merged != ticket.phones:
+        ticket.phones = merged
+        ticket.updated_at = datetime.now(UTC)
+
+
+def _ticket_ref(ticket: Ticket, units: dict[str, Unit]) -> dict[str, object]:
+    slug = next((s for s, u in units.items() if u.id == ticket.unit_id), None)
+    return {"id": ticket.id, "kind": ticket.kind, "unit": slug}
+
+
+# ---------------------------------------------------------------- tickets
+def open_ticket(
+    session: Session,
+    *,
+    case: Case,
+    unit: Unit,
+    kind: str,
+    due_at: datetime,
+    phones: Sequence[str] = (),
+    decision_id: int | None,
+    actor: str,
+    note: str | None = None,
+) -> Ticket:
+    now = datetime.now(UTC)
+    ticket = Ticket(
+        case_id=case.id, unit_id=unit.id, kind=kind, status="open", due_at=due_at,
+        phones=list(phones), decision_id=decision_id, created_at=now, updated_at=now,
+    )  # fmt: skip
+    session.add(ticket)
+    session.flush()
+    _ticket_event(session, ticket, actor=actor, from_status=None, to_status="open", note=note)
+    return ticket
+
+
+def move_ticket(
+    session: Session,
+    ticket: Ticket,
+    *,
+    to: str,
+    actor: str,
+    reason: str | None,
+    note: str | None,
+    details: dict[str, object] | None = None,
+) -> None:
+    before = ticket.status
+    ticket.status = to
+    ticket.reason = reason if to == "rejected" else ticket.reason
+    ticket.updated_at = datetime.now(UTC)
+    session.flush()
+    _ticket_event(
+        session, ticket, actor=actor, from_status=before, to_status=to, note=note, reason=reason,
+        details=details,
+    )  # fmt: skip
+
+
+def _ticket_event(
+    session: Session,
+    ticket: Ticket,
+    *,
+    actor: str,
+    from_status: str | None,
+    to_status: str,
+    note: str | None,
+    reason: str | None = None,
+    details: dict[str, object] | None = None,
+) -> None:
+    event = TicketEvent(
+        ticket_id=ticket.id, actor=actor, from_status=from_status, to_status=to_status,
+        reason=reason, note=note, details=details or {}, occurred_at=datetime.now(UTC),
+    )  # fmt: skip
+    session.add(event)
+    session.flush()
+    # The unit hears of it without polling (webhook, e-mail), after commit.
+    outbox.add_message(session, task_name=TICKET_CHANGED_TASK, kwargs={"event_id": event.id})
+
+
+# ---------------------------------------------------------------- what the citizen is told
+_TOLD = {
+    ("operator", "fix"): "doanh nghiệp viễn thông quản lý tuyến cáp",
+    ("operator", "claim"): "các doanh nghiệp viễn thông có tuyến cáp trong phường/xã",
+    ("operator", "trace"): "nhà mạng quản lý số điện thoại",
+    ("ward", "removal"): "UBND phường/xã để tháo gỡ",
+}
+
+
+def _announce(
+    session: Session, case: Case, plan: Plan, opened: list[Ticket], units: dict[str, Unit]
+) -> None:
+    """Move the case on and say so publicly (tracking page, channel callbacks), naming the
+    kind of unit it went to, never a person."""
+    by_id = {u.id: u for u in units.values()}
+    told: list[str] = []
+    for ticket in opened:
+        unit = by_id[ticket.unit_id]
+        phrase = _TOLD.get((unit.kind, ticket.kind), unit.name if unit.kind == "external" else "")
+        if phrase and phrase not in told:
+            told.append(phrase)
+    if plan.track == "forward" and not opened:
+        note = (
+            "Phản ánh không thuộc lĩnh vực viễn thông hoặc ngoài địa bàn thành phố: "
+            "đã chuyển đến cơ quan có thẩm quyền."
+        )
+    elif told:
+        note = "Đã chuyển đến " + "; ".join(told) + " để xử lý."
+    else:
+        note = None
+    targets = ["triaged", "assigned"] if opened else ["triaged"]
+    for target in targets:
+        if target in allowed_targets(case.status):
+            last = target == targets[-1]
+            case_service.apply_transition(
+                session, case_id=case.id, target=target, actor=SYSTEM_ACTOR,
+                note=note if last else None, note_is_public=last and note is not None,
+            )  # fmt: skip
