@@ -65,10 +65,13 @@ def migrate_and_load(url: str) -> None:
         features = area_service.read_boundary_file(
             (PROJECT_ROOT / "data" / "hue_2025_wards.geojson").read_bytes()
         )
-        area_service.load_boundaries(session, features=features)
+        loaded = area_service.load_boundaries(session, features=features)
         from service.units.service import load_units
 
         load_units(session, rows=json.loads((PROJECT_ROOT / "data" / "units.json").read_text()))
+        from service.units.service import ensure_ward_committees
+
+        ensure_ward_committees(session, wards=area_service.ward_names(session, codes=loaded.codes))
     engine.dispose()
 
 

@@ -372,7 +372,7 @@ def _model_is_stale(artifact: Path) -> bool:
 def cmd_run(_args: list[str]) -> int:
     bin_, pg_bin, env, data = prepare()
     triage = str(bin_ / "triage")
-    for step in (["db", "upgrade"], ["units", "load"], ["wards", "load"]):
+    for step in (["db", "upgrade"], ["units", "load"], ["wards", "load"], ["route", "load"]):
         sh(triage, *step, cwd=ROOT, env=env)
     if _model_is_stale(LOCAL / "models" / "text.joblib"):
         sh(triage, "model", "train", cwd=ROOT, env=env)  # from the corpus in the repo, ~6 s

@@ -270,6 +270,7 @@ def relabel_case(
     session: SessionDep,
     staff: InspectorDep,
     routing: RoutingPolicyDep,
+    runtime: RuntimeDep,
 ) -> CaseDetail:
     """The label replaces the model's and the case is routed again: tickets that no longer
     apply are cancelled with the reason, the ones the new label needs are opened."""

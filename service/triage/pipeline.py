@@ -281,6 +281,15 @@ def route(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> Non
     )
 
 
+def refresh_evidence(session: Session, *, case_id: int, policy: ProcessingPolicy) -> None:
+    """Read the evidence of every report of a case again (an inspector labelled it: the
+    numbers of what is now an ad, the operator of what is now a cable)."""
+    for report in case_service.list_case_reports(session, case_id=case_id):
+        ctx = ReportContext(report=report, case_id=case_id)
+        gather_photos(session, ctx, policy)
+        read_evidence(session, ctx, policy)
+
+
 STEPS: tuple[Step, ...] = (
     locate,
     place_from_text,

@@ -55,7 +55,7 @@ def live_settings(live_database_url: str, redis_server: RedisServer, tmp_path: P
         conn.execute(
             text(
                 "TRUNCATE raw_inputs, report_phones, reports, photos, photo_analyses, cases, "
-                "case_events, outbox_messages"
+                "case_events, outbox_messages, tickets, ticket_events, routing_decisions"
             )
         )
     engine.dispose()
