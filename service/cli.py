@@ -11,7 +11,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service import cli_clients, cli_routing
+from service import cli_calendar, cli_clients, cli_routing
 from service.areas import service as area_service
 from service.config import PROJECT_ROOT, Settings, get_settings
 from service.errors import ServiceError
@@ -44,6 +44,7 @@ for sub, name in (
     app.add_typer(sub, name=name)
 app.add_typer(cli_clients.app, name="clients")
 app.add_typer(cli_routing.app, name="route")
+app.add_typer(cli_calendar.app, name="calendar")
 for _plugin in channel_plugins():
     _sub = _plugin.cli()
     if _sub is not None:

@@ -78,6 +78,12 @@ class InvalidBoundaryFile(ServiceError):
     status = 422
 
 
+class InvalidCalendarFile(ServiceError):
+    slug = "invalid-calendar-file"
+    title = "The working calendar file cannot be loaded"
+    status = 422
+
+
 class InvalidCursor(ServiceError):
     slug = "invalid-cursor"
     title = "The page cursor is not valid"

@@ -1,15 +1,12 @@
-"""Deadlines in working days (Monday to Friday), counted in local time."""
+"""Deadlines in working days on the Vietnamese working calendar, counted in local time."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from dataclasses import replace
+from datetime import datetime
+
+from service.calendar import default_calendar
 
 
 def add_working_days(start: datetime, days: int, *, tz: str) -> datetime:
-    """The same local time of day, `days` working days after `start`."""
-    local = start.astimezone(ZoneInfo(tz))
-    remaining = days
-    while remaining > 0:
-        local += timedelta(days=1)
-        if local.weekday() < 5:
-            remaining -= 1
-    return local.astimezone(start.tzinfo)
+    """The same local time of day, `days` working days after `start` (weekends, public
+    holidays and data/calendar.yaml's announcements; see WorkingCalendar.add_working_days)."""
+    return replace(default_calendar(), timezone=tz).add_working_days(start, days)
