@@ -57,6 +57,7 @@ def build_policy(settings: Settings) -> ProcessingPolicy:
         due=DuePolicy(working_days=settings.due_working_days, timezone=settings.local_timezone),
         classifier=load_text_model(settings.text_model_path),
         min_confidence=settings.classify_min_confidence,
+        join_radius_m=settings.join_radius_m,
     )
 
 
