@@ -67,6 +67,12 @@ class InvalidBoundaryFile(ServiceError):
     status = 422
 
 
+class InvalidOperatorFile(ServiceError):
+    slug = "invalid-operator-file"
+    title = "The operator file cannot be loaded"
+    status = 422
+
+
 class InvalidCursor(ServiceError):
     slug = "invalid-cursor"
     title = "The page cursor is not valid"
