@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     media_root: Path = PROJECT_ROOT / ".local" / "media"
     wards_file: Path = PROJECT_ROOT / "data" / "hue_2025_wards.geojson"
     units_file: Path = PROJECT_ROOT / "data" / "units.json"
+    operators_file: Path = PROJECT_ROOT / "data" / "operators.yaml"
     problem_base_url: str = "https://triage.hue.example/problems/"
     public_base_url: str = "http://127.0.0.1:8000"
 
