@@ -40,7 +40,7 @@ def upgrade() -> None:
         sa.Column("unit_id", sa.Integer(), sa.ForeignKey("units.id", name=op.f("fk_api_keys_unit_id_units")), nullable=True),
     )
     op.create_check_constraint(
-        "ck_api_keys_operator_unit", "api_keys", "(role = 'operator') = (unit_id IS NOT NULL)"
+        op.f("ck_api_keys_operator_unit"), "api_keys", "(role = 'operator') = (unit_id IS NOT NULL)"
     )
 
     op.create_table(

@@ -439,9 +439,17 @@ def _announce(
         note = "Đã chuyển đến " + "; ".join(told) + " để xử lý."
     else:
         note = None
-    targets = ["triaged", "assigned"] if opened else ["triaged"]
+    # Forward only: a case being worked stays where it is; one whose tickets a re-route all
+    # cancelled goes back to triaged.
+    live = bool(live_tickets(session, case.id))
+    if live and case.status in ("assigned", "in_progress") and not opened:
+        return
+    if live:
+        targets = ["triaged", "assigned"] if case.status in ("new", "reopened") else ["assigned"]
+    else:
+        targets = ["triaged"]
     for target in targets:
-        if target in allowed_targets(case.status):
+        if target != case.status and target in allowed_targets(case.status):
             last = target == targets[-1]
             case_service.apply_transition(
                 session, case_id=case.id, target=target, actor=SYSTEM_ACTOR,

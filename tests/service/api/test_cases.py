@@ -240,8 +240,9 @@ def test_an_inspector_relabels_a_case_and_the_label_is_kept_for_training(
         "urgent",
     )
     assert detail["manual_triage"] is False
-    event = detail["events"][-1]
-    assert (event["action"], event["before"]["category"]) == ("relabelled", "unclassified")
+    event = next(e for e in detail["events"] if e["action"] == "relabelled")
+    assert event["before"]["category"] == "unclassified"
+    assert detail["routing"]["rule"] == "cable-unknown-operator"  # and it was routed
     from service.cases import service as case_service
 
     fixes = case_service.corrections(db_session)
