@@ -24,8 +24,11 @@ from classifiers.ocr import PhotoReader, open_image, shared_reader  # noqa: E402
 from classifiers.phones import extract_phones  # noqa: E402
 from classifiers.photo import measure  # noqa: E402
 from classifiers.photo_text import phones_on_photo  # noqa: E402
+from service.operators.directory import load_directory  # noqa: E402
 
 CORPUS = ROOT / "classifiers" / "corpus"
+OPERATORS = load_directory()
+PLAN, PATTERNS = OPERATORS.number_plan, OPERATORS.label_patterns
 
 
 def rss_mib(field: str = "VmRSS") -> float:
@@ -42,14 +45,14 @@ def texts(model: text_model.TextModel, repeat: int) -> None:
         for text in sample:
             t = time.perf_counter()
             model.decide(text)
-            extract_phones(text)
+            extract_phones(text, plan=PLAN)
             singles.append(time.perf_counter() - t)
     batch_rates = []
     for _ in range(repeat):
         t = time.perf_counter()
         model.decide_many(sample)
         for text in sample:
-            extract_phones(text)
+            extract_phones(text, plan=PLAN)
         batch_rates.append(len(sample) / (time.perf_counter() - t))
     singles.sort()
     p50, p95 = statistics.median(singles) * 1000, singles[int(len(singles) * 0.95)] * 1000
@@ -75,8 +78,8 @@ def photos(count: int, seed: int) -> None:
         t = time.perf_counter()
         image = open_image(photo.jpeg)
         reading = reader.read(image)
-        measure(image, reading)
-        found = {p.e164 for p in phones_on_photo(reading, photo=1)}
+        measure(image, reading, plan=PLAN, patterns=PATTERNS)
+        found = {p.e164 for p in phones_on_photo(reading, photo=1, plan=PLAN)}
         seconds.append(time.perf_counter() - t)
         ocr_only.append(reading.seconds)
         truth = set(photo.numbers)
@@ -101,7 +104,7 @@ def _worker(jobs: "mp.Queue[bytes | None]", done: "mp.Queue[float]", threads: in
     reader = PhotoReader(threads=threads)  # once per worker process, as in Celery
     while (jpeg := jobs.get()) is not None:
         image = open_image(jpeg)
-        measure(image, reader.read(image))
+        measure(image, reader.read(image), plan=PLAN, patterns=PATTERNS)
         done.put(0.0)
     done.put(rss_mib("VmHWM"))  # its peak memory, last
 

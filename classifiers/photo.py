@@ -22,6 +22,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from classifiers.ocr import PhotoReading
+from classifiers.operators import LabelPatterns
+from classifiers.phones import NumberPlan
 from classifiers.photo_text import operator_on_photo, phones_on_photo
 from classifiers.textnorm import fold
 
@@ -58,8 +60,11 @@ FEATURES = (
 )
 
 
-def measure(image: Image.Image, reading: PhotoReading) -> dict[str, float]:
-    """The photo's features (see FEATURES), all scaled to about 0..1 or small counts."""
+def measure(
+    image: Image.Image, reading: PhotoReading, *, plan: NumberPlan, patterns: LabelPatterns
+) -> dict[str, float]:
+    """The photo's features (see FEATURES), all scaled to about 0..1 or small counts; `plan`
+    and `patterns` tell the phone numbers and the operator labels on it."""
     gray = np.asarray(image.convert("L"))
     scale = _ANALYSIS_SIDE / max(gray.shape)
     if scale < 1:
@@ -99,10 +104,10 @@ def measure(image: Image.Image, reading: PhotoReading) -> dict[str, float]:
         "text_lines": min(len(reading.lines), 30) / 10,
         "text_area": min(text_area, 1.0),
         "text_score": float(np.mean([ln.score for ln in reading.lines])) if reading.lines else 0.0,
-        "phones": float(min(len(phones_on_photo(reading, photo=0)), 3)),
+        "phones": float(min(len(phones_on_photo(reading, photo=0, plan=plan)), 3)),
         "ad_words": min(len(_AD_WORDS.findall(folded)), 5) / 5,
         "digit_share": digits / max(len(text), 1),
-        "operator_label": 1.0 if operator_on_photo(reading) else 0.0,
+        "operator_label": 1.0 if operator_on_photo(reading, patterns) else 0.0,
     }
 
 

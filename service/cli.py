@@ -5,7 +5,7 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from sqlalchemy import select
@@ -21,6 +21,9 @@ from service.plugins import channel_plugins, plugin_for
 from service.staff import service as staff_service
 from service.units import service as unit_service
 from service.wiring import build_runtime
+
+if TYPE_CHECKING:
+    from service.operators.directory import OperatorDirectory
 
 app = typer.Typer(help="Huế field-report triage service", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema", no_args_is_help=True)
@@ -716,6 +719,8 @@ def classify(
     from classifiers.photo_text import operator_of, phones_on_photo
     from classifiers.text import TextModel
 
+    operators = _operators()
+    plan, patterns = operators.number_plan, operators.label_patterns
     try:
         model = TextModel.load(_model_path(model_path))
     except (OSError, TypeError) as exc:
@@ -729,7 +734,7 @@ def classify(
             paths = doc.get("photos") or []
             if not isinstance(text, str) or not all(isinstance(p, str) for p in paths):
                 raise TypeError("text must be a string and photos a list of paths")
-            seen = [_read_photo(Path(p)) for p in paths]
+            seen = [_read_photo(Path(p), operators) for p in paths]
         except (json.JSONDecodeError, KeyError, TypeError, OSError) as exc:
             typer.secho(f"line {n}: skipped ({exc})", fg=typer.colors.RED, err=True)
             continue
@@ -737,10 +742,11 @@ def classify(
             text, [features for _, features in seen], [reading.text for reading, _ in seen]
         )
         readings = [reading for reading, _ in seen]
-        operator = operator_of(text, readings) if decision.category == "cable" else None
-        phones = [p.e164 for p in extract_phones(text)]
+        operator = operator_of(text, readings, patterns) if decision.category == "cable" else None
+        phones = [p.e164 for p in extract_phones(text, plan=plan)]
         for i, reading in enumerate(readings, start=1):
-            phones += [p.e164 for p in phones_on_photo(reading, photo=i) if p.e164 not in phones]
+            found = phones_on_photo(reading, photo=i, plan=plan)
+            phones += [p.e164 for p in found if p.e164 not in phones]
         out = {
             "category": decision.category,
             "subtype": decision.subtype,
@@ -772,7 +778,17 @@ def _open_photo(path: Path) -> Any:
         raise OSError(f"cannot be read: {exc}") from exc
 
 
-def _read_photo(path: Path) -> tuple[Any, dict[str, float]]:
+def _operators() -> "OperatorDirectory":
+    from service.operators.directory import load_directory
+
+    try:
+        return load_directory(get_settings().operators_file)
+    except ServiceError as exc:
+        _fail(exc.detail)
+        raise  # not reached: _fail exits
+
+
+def _read_photo(path: Path, operators: "OperatorDirectory") -> tuple[Any, dict[str, float]]:
     """OCR and features of one image file (OSError: see _open_photo)."""
     from classifiers.ocr import shared_reader
     from classifiers.photo import measure
@@ -782,7 +798,10 @@ def _read_photo(path: Path) -> tuple[Any, dict[str, float]]:
     except OSError as exc:
         raise OSError(f"{path}: {exc}") from exc
     reading = shared_reader().read(image)
-    return reading, measure(image, reading)
+    features = measure(
+        image, reading, plan=operators.number_plan, patterns=operators.label_patterns
+    )
+    return reading, features
 
 
 @app.command("phones")
@@ -801,6 +820,7 @@ def phones(
     from classifiers.ocr import shared_reader
     from classifiers.photo_text import phones_on_photo
 
+    plan = _operators().number_plan
     failed = False
     for path in images:
         out: dict[str, Any] = {"file": str(path)}
@@ -812,7 +832,7 @@ def phones(
             typer.echo(json.dumps(out, ensure_ascii=False))
             continue
         reading = shared_reader().read(image)
-        found = phones_on_photo(reading, photo=1)
+        found = phones_on_photo(reading, photo=1, plan=plan)
         out["numbers"] = [p.e164 for p in found]
         if details:
             out["found"] = [

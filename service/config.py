@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     media_root: Path = PROJECT_ROOT / ".local" / "media"
     wards_file: Path = PROJECT_ROOT / "data" / "hue_2025_wards.geojson"
     units_file: Path = PROJECT_ROOT / "data" / "units.json"
+    operators_file: Path = PROJECT_ROOT / "data" / "operators.yaml"
     problem_base_url: str = "https://triage.hue.example/problems/"
     public_base_url: str = "http://127.0.0.1:8000"
 
@@ -93,6 +94,9 @@ class Settings(BaseSettings):
 
     due_working_days: int = 7
     local_timezone: str = "Asia/Ho_Chi_Minh"
+    # A report this close to an open case of the same category joins it (one case per
+    # problem); 0 turns joining by place off.
+    join_radius_m: float = Field(30.0, ge=0, le=500)
 
     outbox_relay_every_s: float = 1.0
     # A run that began and did not complete in this time is sent again (worker died, hung).

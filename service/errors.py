@@ -84,6 +84,12 @@ class InvalidCalendarFile(ServiceError):
     status = 422
 
 
+class InvalidOperatorFile(ServiceError):
+    slug = "invalid-operator-file"
+    title = "The operator file cannot be loaded"
+    status = 422
+
+
 class InvalidCursor(ServiceError):
     slug = "invalid-cursor"
     title = "The page cursor is not valid"

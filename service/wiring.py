@@ -16,6 +16,7 @@ from service.contracts import TaskDispatcher
 from service.db import make_engine, make_session_factory
 from service.intake.fetch import FetchPolicy
 from service.intake.service import Intake
+from service.operators.directory import load_directory
 from service.reports.blobs import BlobStore
 from service.reports.service import PhotoLimits
 from service.triage.pipeline import ProcessingPolicy
@@ -55,8 +56,10 @@ def build_policy(settings: Settings) -> ProcessingPolicy:
     return ProcessingPolicy(
         tolerance_m=settings.geotag_tolerance_m,
         due=DuePolicy(working_days=settings.due_working_days, timezone=settings.local_timezone),
+        operators=load_directory(settings.operators_file),
         classifier=load_text_model(settings.text_model_path),
         min_confidence=settings.classify_min_confidence,
+        join_radius_m=settings.join_radius_m,
     )
 
 

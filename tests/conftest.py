@@ -4,6 +4,7 @@ TEST_DATABASE_URL points at a maintenance database of a local server (`./dev tes
 private cluster and sets it). Each test runs in a transaction that is rolled back.
 """
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -42,7 +43,13 @@ def _worker_tag(config: pytest.Config) -> str:
     return getattr(config, "workerinput", {}).get("workerid", "main")
 
 
+# Checkouts of the project sharing one server (worktrees, a CI runner's clones) must not drop
+# each other's databases mid-run: every test database's name carries the checkout's tag.
+CHECKOUT_TAG = hashlib.sha256(str(PROJECT_ROOT).encode()).hexdigest()[:6]
+
+
 def create_database(admin_url: str, name: str) -> str:
+    name = f"{name}_{CHECKOUT_TAG}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -81,3 +81,43 @@ def test_note_visibility_migration_makes_every_existing_note_internal(worker_id:
         row = conn.execute(text("SELECT note, note_is_public, after FROM case_events")).one()
     assert tuple(row) == ("chủ nhà khó tính", False, {})
     engine.dispose()
+
+
+CARRIER_SLUGS = "9c1d2e3f4a05"
+
+
+def test_carrier_hints_become_slugs_and_back(worker_id: str) -> None:
+    url = create_database(os.environ["TEST_DATABASE_URL"], f"triage_carriers_{worker_id}")
+    cfg = alembic_config(url)
+    before = ScriptDirectory.from_config(cfg).get_revision(CARRIER_SLUGS).down_revision
+    assert isinstance(before, str)
+    command.upgrade(cfg, before)
+    engine = create_engine(url)
+    hints = ["Viettel", "VinaPhone", "MobiFone", "Vietnamobile", "Gmobile", "Itelecom", "Reddi"]
+    with engine.begin() as conn:
+        report_id = conn.scalar(
+            text(
+                "INSERT INTO reports (channel, tracking_code, text, raw_content_type,"
+                " raw_body_sha256, raw_body_size, payload) VALUES ('web', 'HUE-T1', 'quảng cáo',"
+                " 'application/json', repeat('0', 64), 2, '{}') RETURNING id"
+            )
+        )
+        for i, hint in enumerate([*hints, None]):
+            conn.execute(
+                text(
+                    "INSERT INTO report_phones (report_id, e164, kind, carrier_hint, source,"
+                    " span_start, span_end, raw) VALUES (:r, :e, 'mobile', :h, 'text', 0, 10, 'x')"
+                ),
+                {"r": report_id, "e": f"+8490512345{i}", "h": hint},
+            )
+
+    def stored() -> list[str | None]:
+        with engine.connect() as conn:
+            return list(conn.scalars(text("SELECT carrier_hint FROM report_phones ORDER BY e164")))
+
+    command.upgrade(cfg, CARRIER_SLUGS)
+    slugs = ["viettel", "vnpt", "mobifone", "vietnamobile", "gmobile", "itelecom", "reddi"]
+    assert stored() == [*slugs, None]
+    command.downgrade(cfg, before)
+    assert stored() == [*hints, None]
+    engine.dispose()

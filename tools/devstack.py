@@ -4,6 +4,7 @@
     python3 tools/devstack.py test   # install, start PostgreSQL+PostGIS, run the whole suite
     python3 tools/devstack.py bench  # intake benchmark (bench/intake.py)
     python3 tools/devstack.py bench broker  # 202 → open case under load (bench/broker.py)
+    python3 tools/devstack.py bench routing  # what routing adds per report (bench/routing.py)
 
 Nothing here is needed when DATABASE_URL points at a server you run yourself.
 """
@@ -351,6 +352,8 @@ def _bench(bin_: Path, env: dict[str, str], args: list[str]) -> int:
     env.setdefault("BENCH_ADMIN_URL", env.get("TEST_DATABASE_URL") or env["DATABASE_URL"])
     if args[:1] == ["broker"]:
         script, args = "bench/broker.py", args[1:]
+    elif args[:1] == ["routing"]:
+        script, args = "bench/routing.py", args[1:]
     else:
         script = "bench/intake.py"
         if shutil.which("wrk") is None:

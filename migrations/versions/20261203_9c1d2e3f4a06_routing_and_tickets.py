@@ -2,7 +2,7 @@
 delivery; operator keys
 
 Revision ID: 9c1d2e3f4a06
-Revises: 9c1d2e3f4a04
+Revises: 9c1d2e3f4a05
 Create Date: 2026-12-03 07:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "9c1d2e3f4a06"
-down_revision: str | None = "9c1d2e3f4a04"
+down_revision: str | None = "9c1d2e3f4a05"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -169,7 +169,10 @@ class CaseEventRead(BaseModel):
 class PhoneRead(BaseModel):
     e164: str
     kind: str = Field(description="mobile, landline, toll_free or premium_rate")
-    carrier_hint: str | None = Field(description="by prefix; numbers can be ported")
+    carrier_hint: str | None = Field(
+        description="slug of the carrier whose prefix block holds the number (viettel, vnpt, "
+        "mobifone…); a hint: numbers can be ported"
+    )
     report_id: int
     source: str = Field(description="where it was read: text, address, photo:N/box:M")
     raw: str = Field(description="as written")

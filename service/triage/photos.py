@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.ocr import OcrLine, PhotoReader, PhotoReading, open_image
+from service.operators.directory import OperatorDirectory, load_directory
 from service.reports.blobs import BlobStore
 from service.reports.models import Photo, PhotoAnalysis
 
@@ -31,9 +32,17 @@ class StoredAnalysis:
 
 
 def analyse_report_photos(
-    factory: sessionmaker[Session], *, report_id: int, blobs: BlobStore, reader: ReaderFactory
+    factory: sessionmaker[Session],
+    *,
+    report_id: int,
+    blobs: BlobStore,
+    reader: ReaderFactory,
+    operators: OperatorDirectory | None = None,
 ) -> int:
-    """Read every photo of the report not read before; how many were read now."""
+    """Read every photo of the report not read before; how many were read now. The phone
+    numbers and operator labels among the features follow `operators` (by default the
+    directory of data/operators.yaml)."""
+    directory = operators if operators is not None else load_directory()
     with factory() as session:
         shas = list(
             session.scalars(
@@ -55,7 +64,9 @@ def analyse_report_photos(
             continue
         try:
             reading = reader().read(image)
-            features = measure(image, reading)
+            features = measure(
+                image, reading, plan=directory.number_plan, patterns=directory.label_patterns
+            )
         except Exception:  # a photo that cannot be read must not hold its report up
             logger.exception(
                 "photo reading failed; the report goes on without it", extra={"sha256": sha}

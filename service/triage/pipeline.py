@@ -27,6 +27,7 @@ from service.cases import nearby
 from service.cases import service as case_service
 from service.cases.service import DuePolicy
 from service.geo import point
+from service.operators.directory import OperatorDirectory
 from service.outbox import service as outbox_service
 from service.reports import service as report_service
 from service.reports import threads
@@ -45,6 +46,7 @@ logger = logging.getLogger(__name__)
 class ProcessingPolicy:
     tolerance_m: float
     due: DuePolicy
+    operators: OperatorDirectory  # number plan and label patterns for the evidence
     classifier: Classifier | None = None  # loaded on first use, once per worker process
     min_confidence: float = 0.8
     # A report this close to an open case of the same category joins it (0: never).
@@ -95,14 +97,22 @@ class PhotoReading:
 
 
 def read_photos(
-    factory: sessionmaker[Session], *, report_id: int, reading: PhotoReading | None
+    factory: sessionmaker[Session],
+    *,
+    report_id: int,
+    reading: PhotoReading | None,
+    policy: ProcessingPolicy,
 ) -> int:
     """The first step, before the processing transaction: read every photo of the report not
     read before (see triage.photos). Without a reader (`reading` None) photos are not read."""
     if reading is None:
         return 0
     return analyse_report_photos(
-        factory, report_id=report_id, blobs=reading.blobs, reader=reading.reader
+        factory,
+        report_id=report_id,
+        blobs=reading.blobs,
+        reader=reading.reader,
+        operators=policy.operators,
     )
 
 
@@ -255,16 +265,18 @@ def read_evidence(session: Session, ctx: ReportContext, policy: ProcessingPolicy
         return
     case = case_service.get_case(session, case_id=ctx.case_id, for_update=True)
     report = ctx.report
+    plan, patterns = policy.operators.number_plan, policy.operators.label_patterns
     if case.category == "ad":
-        phones = extract_phones(report.text, source="text")
+        phones = extract_phones(report.text, plan=plan, source="text")
         if report.address_text:
-            phones += extract_phones(report.address_text, source="address")
+            phones += extract_phones(report.address_text, plan=plan, source="address")
         for analysis in ctx.photos:
-            phones += phones_on_photo(analysis.reading, photo=analysis.position)
+            phones += phones_on_photo(analysis.reading, photo=analysis.position, plan=plan)
         report_service.record_phones(session, report_id=report.id, phones=phones)
         ctx.phones = sorted({p.e164 for p in phones})
     elif case.category == "cable" and case.operator_slug is None:
-        case.operator_slug = operator_of(report.text, [a.reading for a in ctx.photos])
+        readings = [a.reading for a in ctx.photos]
+        case.operator_slug = operator_of(report.text, readings, patterns)
 
 
 def route(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> None:

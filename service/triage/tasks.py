@@ -48,7 +48,9 @@ def process_report(self: TaskBase, report_id: int, outbox_id: int | None = None)
         if runtime.photo_reader is not None and runtime.blobs is not None
         else None
     )
-    pipeline.read_photos(self.session_factory, report_id=report_id, reading=reading)
+    pipeline.read_photos(
+        self.session_factory, report_id=report_id, reading=reading, policy=runtime.policy
+    )
     with self.session_scope() as session:
         pipeline.process_report(
             session, report_id=report_id, policy=runtime.policy, outbox_id=outbox_id

@@ -21,9 +21,12 @@ from classifiers.ocr import (
 )
 from classifiers.photo_text import operator_on_photo, phones_on_photo
 from service.cli import app
+from service.operators.directory import load_directory
 
 PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
 TRUTH = json.loads((PHOTOS / "truth.json").read_text("utf-8"))
+OPERATORS = load_directory()
+PLAN = OPERATORS.number_plan
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +55,7 @@ def test_photos_are_reduced_before_reading() -> None:
 def test_the_numbers_on_committed_ad_photos(reader: PhotoReader, name: str) -> None:
     image = open_image((PHOTOS / name).read_bytes())
     reading = reader.read(image)
-    found = phones_on_photo(reading, photo=1)
+    found = phones_on_photo(reading, photo=1, plan=PLAN)
     assert [p.e164 for p in found] == TRUTH[name]["numbers"]
     for number in found:
         box = int(number.source.split("box:")[1].split("+")[0])
@@ -65,12 +68,13 @@ def test_the_numbers_on_committed_ad_photos(reader: PhotoReader, name: str) -> N
 
 def test_the_operator_on_a_cable_label(reader: PhotoReader) -> None:
     reading = reader.read_bytes((PHOTOS / "cables-labelled.jpg").read_bytes())
-    assert operator_on_photo(reading) == TRUTH["cables-labelled.jpg"]["operator"]
+    expected = TRUTH["cables-labelled.jpg"]["operator"]
+    assert operator_on_photo(reading, OPERATORS.label_patterns) == expected
 
 
 def test_a_photo_with_no_text_reads_as_nothing(reader: PhotoReader) -> None:
     reading = reader.read_bytes((PHOTOS / "power-lines.jpg").read_bytes())
-    assert phones_on_photo(reading, photo=1) == []
+    assert phones_on_photo(reading, photo=1, plan=PLAN) == []
 
 
 def _line(text: str, top: float, left: float, score: float = 0.99) -> OcrLine:
@@ -82,13 +86,13 @@ def _line(text: str, top: float, left: float, score: float = 0.99) -> OcrLine:
 def test_a_number_split_over_two_lines_names_both_boxes() -> None:
     lines = reading_order([_line("712 665", 100, 0), _line("LH: 0917", 50, 0)])
     reading = PhotoReading(lines, 400, 300, 0.1, "test")
-    (number,) = phones_on_photo(reading, photo=2)
+    (number,) = phones_on_photo(reading, photo=2, plan=PLAN)
     assert (number.e164, number.source) == ("+84917712665", "photo:2/box:1+2")
 
 
 def test_a_doubtful_line_gives_no_number() -> None:
     reading = PhotoReading((_line("0905 123 456", 10, 0, score=0.4),), 400, 300, 0.1, "test")
-    assert phones_on_photo(reading, photo=1) == []
+    assert phones_on_photo(reading, photo=1, plan=PLAN) == []
 
 
 def test_words_side_by_side_read_left_to_right() -> None:
@@ -100,7 +104,7 @@ def test_the_phone_reader_meets_its_targets_on_rendered_ads(reader: PhotoReader)
     """Recall >= 0.95, precision >= 0.99 on 40 rendered photos (bench/triage.py measures 200)."""
     true_positive = false_positive = missed = 0
     for photo in adphotos.generate(40, seed=4711):
-        found = {p.e164 for p in phones_on_photo(reader.read_bytes(photo.jpeg), photo=1)}
+        found = {p.e164 for p in phones_on_photo(reader.read_bytes(photo.jpeg), photo=1, plan=PLAN)}
         truth = set(photo.numbers)
         true_positive += len(found & truth)
         false_positive += len(found - truth)

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from classifiers import text as text_model
-from classifiers.corpus.compose_photos import read_photo_features
+from classifiers.corpus.compose_photos import read_photo_features, read_text_rules
 from classifiers.fusion import expected_calibration_error
 from classifiers.ocr import open_image, shared_reader
 from classifiers.photo import FEATURES, measure
+from service.operators.directory import load_directory
 
 CORPUS = Path(__file__).resolve().parents[2] / "classifiers" / "corpus"
 PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
@@ -26,9 +27,15 @@ def model() -> text_model.TextModel:
 @pytest.fixture(scope="module")
 def features() -> dict[str, dict[str, float]]:
     out = {}
+    operators = load_directory()
     for name in ("cables-labelled.jpg", "power-lines.jpg", "ad-moving-1.jpg"):
         image = open_image((PHOTOS / name).read_bytes())
-        out[name] = measure(image, shared_reader().read(image))
+        out[name] = measure(
+            image,
+            shared_reader().read(image),
+            plan=operators.number_plan,
+            patterns=operators.label_patterns,
+        )
     return out
 
 
@@ -101,3 +108,12 @@ def test_the_join_never_sharpens_the_text(model: text_model.TextModel) -> None:
 def test_calibration_error() -> None:
     assert expected_calibration_error([0.9, 0.9], [True, True]) == pytest.approx(0.1)
     assert expected_calibration_error([], []) == 0.0
+
+
+def test_the_corpus_command_reads_the_same_plan_as_the_service() -> None:
+    rules, operators = read_text_rules(), load_directory()
+    assert dict(rules.plan.mobile) == dict(operators.number_plan.mobile)
+    assert rules.plan.area_code == operators.number_plan.area_code
+    assert rules.plan.former_area_codes == operators.number_plan.former_area_codes
+    assert dict(rules.plan.service_prefixes) == dict(operators.number_plan.service_prefixes)
+    assert rules.patterns == operators.label_patterns

@@ -12,6 +12,7 @@ from classifiers import text as text_model
 from classifiers.operators import operator_in
 from classifiers.text import folded_words, keyword_rule, strip_marks
 from service.cli import app
+from service.operators.directory import load_directory
 
 CORPUS = Path(__file__).resolve().parents[2] / "classifiers" / "corpus"
 runner = CliRunner()
@@ -128,4 +129,4 @@ def _check_classify_command(model: Path) -> None:
     ],
 )
 def test_operator_named_in_text(text: str, operator: str | None) -> None:
-    assert operator_in(text) == operator
+    assert operator_in(text, load_directory().label_patterns) == operator

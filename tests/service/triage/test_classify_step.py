@@ -85,8 +85,8 @@ def test_an_ad_case_keeps_its_numbers_and_a_cable_case_its_operator(
     report_ids = [r.id for r in case_service.list_case_reports(db_session, case_id=ad.id)]
     phones = report_service.phones_of(db_session, report_ids=report_ids)
     assert [(p.e164, p.carrier_hint, p.source) for p in phones] == [
-        ("+84905123456", "MobiFone", "text"),
-        ("+84914222333", "VinaPhone", "text"),
+        ("+84905123456", "mobifone", "text"),
+        ("+84914222333", "vnpt", "text"),
     ]
     assert phones[0].raw == "0905.123.456"
     cable = _case(db_session, runtime, policy, "Cáp quang VNPT đứt rơi xuống đường")

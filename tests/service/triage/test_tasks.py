@@ -25,6 +25,8 @@ from service.demo import jpeg_with_gps
 from service.outbox import service as outbox_service
 from service.outbox.models import OutboxMessage
 from service.reports.models import Report, ReportPhone
+from service.staff import service as staff_service
+from service.units.models import Unit
 from service.wiring import Runtime, build_runtime
 from tests.conftest import ADMIN, create_database, migrate_and_load, report_json
 from tests.httpserver import LocalHTTPServer, Reply
@@ -187,8 +189,9 @@ def test_a_worker_reads_an_ad_photo_into_an_ad_case_with_its_numbers(
         r = live_client.post(
             "/api/v1/reports",
             files=[("photos", ("ad.jpg", AD_PHOTO.read_bytes(), "image/jpeg"))],
-            data={"report": '{"text": "Giấy dán kín cột điện đầu kiệt"}'},
-        )
+            data={"report": json.dumps({"text": "Giấy dán kín cột điện đầu kiệt",
+                                        "location": {"lat": 16.45394, "lon": 107.58305}})},
+        )  # fmt: skip
         assert r.status_code == 202, r.text
         report_id = r.json()["report_id"]
         wait_for(
@@ -196,16 +199,41 @@ def test_a_worker_reads_an_ad_photo_into_an_ad_case_with_its_numbers(
             timeout=90,
             what="the worker to read the photo and process the report",
         )
+        with Session(live_runtime.engine) as s:
+            case = s.scalars(
+                select(Case).join(Report, Report.case_id == Case.id).where(Report.id == report_id)
+            ).one()
+            phones = s.scalars(select(ReportPhone).where(ReportPhone.report_id == report_id)).all()
+        assert (case.category, case.subtype) == ("ad", "jobs")
+        assert sorted(p.e164 for p in phones) == ["+84594475195", "+84879439875"]
+        assert all(p.source.startswith("photo:1/box:") for p in phones)
+        # Routed in the same processing: the Inspectorate owns it, each carrier traces its
+        # number, the ward's committee takes the ad down.
+        detail = live_client.get(f"/api/v1/cases/{case.id}", headers=ADMIN).json()
+        assert detail["owning_unit"] == "thanh-tra"
+        assert detail["routing"]["rule"] == "ad"
+        got = {(t["unit"], t["kind"], tuple(t["phones"])) for t in detail["tickets"]}
+        assert got == {
+            ("gmobile", "trace", ("+84594475195",)),
+            ("itelecom", "trace", ("+84879439875",)),
+            ("ubnd-19789", "removal", ()),
+        }
+        # The carrier answers through its own key; the case shows it.
+        with live_runtime.session_factory.begin() as s:
+            unit_id = s.scalar(select(Unit.id).where(Unit.slug == "gmobile"))
+            key = staff_service.create_api_key(s, name="Gmobile", role="operator", unit_id=unit_id)
+        trace = next(t for t in detail["tickets"] if t["unit"] == "gmobile")
+        r = live_client.post(
+            f"/api/v1/operator/tickets/{trace['id']}/transitions",
+            json={"to": "resolved", "note": "Đã xác minh và nhắc nhở thuê bao"},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert r.status_code == 200, r.text
+        after = live_client.get(f"/api/v1/cases/{case.id}", headers=ADMIN).json()
+        assert next(t for t in after["tickets"] if t["id"] == trace["id"])["status"] == "resolved"
+        assert after["status"] == "in_progress"  # the other tickets are still open
     finally:
         w.stop()
-    with Session(live_runtime.engine) as s:
-        case = s.scalars(
-            select(Case).join(Report, Report.case_id == Case.id).where(Report.id == report_id)
-        ).one()
-        phones = s.scalars(select(ReportPhone).where(ReportPhone.report_id == report_id)).all()
-    assert (case.category, case.subtype) == ("ad", "jobs")
-    assert sorted(p.e164 for p in phones) == ["+84594475195", "+84879439875"]
-    assert all(p.source.startswith("photo:1/box:") for p in phones)
 
 
 def test_broker_down_at_intake_is_processed_after_it_returns(
