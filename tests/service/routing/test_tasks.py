@@ -4,10 +4,12 @@ import email
 import email.policy
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from service.celery_app import TaskBase
@@ -16,6 +18,7 @@ from service.outbox import service as outbox_service
 from service.outbox.models import OutboxMessage
 from service.routing import delivery, tasks
 from service.routing.sending import DeliveryFailed
+from service.units.service import get_unit
 from service.wiring import Runtime
 from tests.httpserver import LocalHTTPServer, Reply
 from tests.live import free_port
@@ -26,6 +29,7 @@ from tests.service.routing.delivery_data import (
     message_for,
     ticket_on_private_report,
 )
+from tests.service.routing.test_tickets_flow import THUAN_HOA, label, submit
 
 SECRET = "unit-secret-for-tests"
 
@@ -202,3 +206,38 @@ def test_a_redelivered_message_that_completed_sends_nothing_again(
     _run(db_session, opened.event_id)
     _run(db_session, opened.event_id)
     assert len(receiver.received) == 1
+
+
+def test_each_unit_of_a_routed_ad_is_told_of_its_own_tickets_only(
+    client: TestClient, db_session: Session, wired: Runtime, receiver: LocalHTTPServer
+) -> None:
+    for slug in ("viettel", "mobifone"):
+        unit = get_unit(db_session, slug=slug)
+        assert unit is not None
+        unit.webhook_url, unit.webhook_secret = receiver.url(f"/{slug}"), f"{slug}-secret"
+        receiver.routes[f"/{slug}"] = [Reply(204)]
+    db_session.flush()
+    case_id = submit(
+        client, wired, db_session, location=THUAN_HOA,
+        text="Quảng cáo khoan cắt bê tông 0905 123 456, gọi 0987.654.321",
+    )  # fmt: skip
+    label(client, case_id, "ad", "drilling")
+    for message in delivery_messages(db_session):
+        tasks.ticket_changed.apply(kwargs={**message.kwargs, "outbox_id": message.id}).get()
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    for got in receiver.received:
+        slug = got.path.strip("/")
+        assert delivery.verify(
+            f"{slug}-secret", got.body,
+            timestamp=got.headers[delivery.TIMESTAMP_HEADER],
+            signature=got.headers[delivery.SIGNATURE_HEADER],
+        )  # fmt: skip
+        by_unit.setdefault(slug, []).append(json.loads(got.body))
+    assert {s: [(d["ticket"]["kind"], d["ticket"]["phones"]) for d in docs]
+            for s, docs in by_unit.items()} == {
+        "viettel": [("trace", ["+84987654321"])],
+        "mobifone": [("trace", ["+84905123456"])],
+    }  # fmt: skip
+    assert all(d["case"]["id"] == case_id for docs in by_unit.values() for d in docs)
+    db_session.expire_all()
+    assert all(m.completed_at for m in delivery_messages(db_session))
