@@ -37,6 +37,7 @@ from service.reports.models import Photo, Report
 from service.routing import queries as routing_queries
 from service.routing import service as routing_service
 from service.routing.models import RoutingDecision
+from service.triage import pipeline
 from service.triage.photos import analyses_of
 from service.units.models import Unit
 
@@ -283,6 +284,7 @@ def relabel_case(
         actor=staff.name,
         note=body.note,
     )
+    pipeline.refresh_evidence(session, case_id=case_id, policy=runtime.policy)
     routing_service.route_case(
         session,
         case_id=case_id,

@@ -116,7 +116,9 @@ def _check_after_photos(session: Session, case: Case, photos: Sequence[AfterPhot
         if photo.lat is None or photo.lon is None:
             continue
         metres = session.scalar(
-            select(distance_m(case.location, point(lat=photo.lat, lon=photo.lon)))
+            select(distance_m(Case.location, point(lat=photo.lat, lon=photo.lon))).where(
+                Case.id == case.id
+            )
         )
         if metres is not None and metres > AFTER_PHOTO_RADIUS_M:
             raise InvalidRequest(
@@ -136,6 +138,8 @@ def _follow_up(
             _fix_not_ours(session, case, ticket, unit, policy)
         elif ticket.kind == "trace":
             _trace_not_ours(session, case, ticket, unit, given.carrier)
+        elif ticket.kind == "claim":
+            _claim_declined(session, case)
 
 
 def _claimed(session: Session, case: Case, ticket: Ticket, unit: Unit) -> None:
@@ -185,6 +189,15 @@ def _fix_not_ours(
         )  # fmt: skip
 
 
+def _claim_declined(session: Session, case: Case) -> None:
+    if not any(t.kind in ("claim", "fix") for t in live_tickets(session, case.id)):
+        case_service.record_event(
+            session, case, action="routing_exhausted",
+            note="Every operator asked says the line is not theirs: the owning unit must find "
+            "its owner.",
+        )  # fmt: skip
+
+
 def _trace_not_ours(
     session: Session, case: Case, ticket: Ticket, unit: Unit, carrier: str | None
 ) -> None:
@@ -227,7 +240,9 @@ def settle_case(session: Session, case: Case) -> None:
     done = (
         not live
         and any(t.status == "resolved" for t in all_tickets)
-        and all(t.handed_on for t in all_tickets if t.status == "rejected")
+        # A declined claim is an answer; any other rejection not handed on leaves work with
+        # the owning unit.
+        and all(t.handed_on or t.kind == "claim" for t in all_tickets if t.status == "rejected")
     )
     if worked and case.status == "assigned":
         _move_case(session, case, "in_progress", None)

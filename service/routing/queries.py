@@ -35,7 +35,7 @@ def tickets_of_case(session: Session, *, case_id: int) -> list[TicketRow]:
         .where(Ticket.case_id == case_id)
         .order_by(Ticket.id)
     )
-    return [TicketRow(t, slug) for t, slug in rows.tuples()]
+    return [TicketRow(t, slug) for t, slug in rows]
 
 
 def ticket_events(session: Session, *, ticket_id: int) -> list[TicketEvent]:

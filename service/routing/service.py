@@ -265,7 +265,7 @@ def _cancel_unasked(
     session: Session, case: Case, plan: Plan, *, actor: str, why: str | None
 ) -> list[Ticket]:
     asked = {(r.kind, r.unit) for r in plan.requests}
-    slugs = dict(session.execute(select(Unit.id, Unit.slug)).tuples().all())
+    slugs = {uid: slug for uid, slug in session.execute(select(Unit.id, Unit.slug))}
     cancelled = []
     for ticket in live_tickets(session, case.id, for_update=True):
         if (ticket.kind, slugs.get(ticket.unit_id)) not in asked:

@@ -119,6 +119,7 @@ def test_a_report_250_m_away_is_another_case(
     for report_id in ids:  # one after the other
         assert _process_all_at_once(spot_engine, policy, [report_id]) == []
     with sessionmaker(spot_engine)() as session:
-        case_of = dict(session.execute(select(Report.id, Report.case_id).where(Report.id.in_(ids))))
+        rows = session.execute(select(Report.id, Report.case_id).where(Report.id.in_(ids)))
+        case_of = {rid: cid for rid, cid in rows}
     assert case_of[ids[0]] != case_of[ids[1]]
     assert case_of[ids[2]] == case_of[ids[0]]
