@@ -198,6 +198,34 @@ def units_load(file: Annotated[Path | None, typer.Argument()] = None) -> None:
     typer.echo(f"loaded {count} units from {path}")
 
 
+@units_app.command("contact")
+def units_contact(
+    slug: str,
+    webhook: Annotated[str | None, typer.Option(help="https URL (http: localhost only)")] = None,
+    secret_generate: Annotated[bool, typer.Option(help="new signing secret, shown once")] = False,
+    email: Annotated[str | None, typer.Option(help="e-mail when there is no webhook")] = None,
+    clear_webhook: Annotated[bool, typer.Option(help="remove the webhook and its secret")] = False,
+    clear_email: Annotated[bool, typer.Option(help="remove the e-mail address")] = False,
+) -> None:
+    """Where a unit's tickets are delivered (signed webhook, else e-mail, else it polls)."""
+    secret = unit_service.generate_secret() if secret_generate else None
+    change = unit_service.ContactChange(webhook, secret, email, clear_webhook, clear_email)
+    with _session(get_settings()) as session:
+        unit = unit_service.get_unit(session, slug=slug)
+        if unit is None:
+            typer.secho(f"error: there is no unit {slug!r}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2)
+        try:
+            unit_service.set_contact(session, unit=unit, change=change)
+        except ServiceError as exc:
+            typer.secho(f"error: {exc.detail}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2) from None
+        session.commit()
+        typer.echo(f"{slug}: webhook {unit.webhook_url or '-'}, e-mail {unit.email or '-'}")
+    if secret is not None:
+        typer.echo(f"webhook secret (shown once, give it to the unit): {secret}")
+
+
 @staff_app.command("add")
 def staff_add(
     name: str,

@@ -108,6 +108,21 @@ class Settings(BaseSettings):
     # 33 reports/s of one worker process. See service.outbox.service.relay.
     outbox_unstarted_redispatch_after_s: int = 1800
 
+    # Tickets delivered to their unit (service.routing.delivery): a signed webhook POST, or
+    # an e-mail when the unit has no webhook; retried with capped exponential backoff
+    # (10 s, 20 s, … up to 1 h) and dead-lettered after the last attempt (`triage outbox`).
+    delivery_timeout_s: float = Field(10.0, gt=0)
+    delivery_max_attempts: int = Field(12, ge=1)  # 12: about 3.4 hours of retries
+    # SMTP for the e-mail fallback; an empty host turns e-mail delivery off.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: Literal["ssl", "starttls", "none"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout_s: float = Field(30.0, gt=0)
+    smtp_from: str = "dttm@thuathienhue.gov.vn"
+    smtp_from_name: str = "Sở KH&CN Huế - Phiếu xử lý"
+
     admin_token: SecretStr = SecretStr(DEV_ADMIN_TOKEN)
 
     # Clients of POST /api/v1/reports (`triage clients add`): defaults for a key without

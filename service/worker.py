@@ -13,6 +13,7 @@ from service.config import get_settings
 from service.intake import tasks as intake_tasks
 from service.outbox import service as outbox_service
 from service.plugins import channel_plugins, status_tasks
+from service.routing import tasks as routing_tasks
 from service.triage import tasks
 from service.wiring import build_runtime
 
@@ -35,6 +36,7 @@ def _wire() -> None:
         functools.partial(shared_reader, settings.ocr_threads) if settings.read_photos else None
     )
     tasks.runtime.status_tasks = status_tasks()
+    routing_tasks.runtime.settings = settings
     intake_tasks.runtime.policy = runtime.fetch_policy
     intake_tasks.runtime.blobs = runtime.blobs
     intake_tasks.runtime.limits = runtime.photo_limits

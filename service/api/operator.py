@@ -43,13 +43,13 @@ from service.reports.photos import PhotoRejected, inspect_photo, without_metadat
 from service.routing import answers
 from service.routing import queries as routing_queries
 from service.routing import tickets as machine
+from service.routing.delivery import PLACE_DECIMALS, UNIT_ACTOR_SUFFIX
 from service.routing.models import Ticket
 from service.units.models import Unit
 from service.wiring import Runtime
 
 router = APIRouter(prefix="/api/v1/operator", tags=["operators"], responses=PROBLEM_RESPONSES)
 
-PLACE_DECIMALS = 4  # about 11 m: enough to find a cable, not the reporter's doorstep
 MAX_AFTER_PHOTOS = 4
 
 
@@ -235,7 +235,7 @@ def _apply(
                 carrier=given.carrier,
                 photos=tuple(after),
             ),
-            actor=f"{actor} (operator)",
+            actor=f"{actor}{UNIT_ACTOR_SUFFIX}",
             policy=routing,
         )
         return _detail(session, ticket)

@@ -25,4 +25,6 @@ def retry_or_dead_letter(
     countdown = backoff_s(task.request.retries)
     with task.session_scope() as session:
         outbox.defer(session, message_id=outbox_id, seconds=countdown)
-    raise task.retry(countdown=countdown, exc=exc)
+    # max_retries: the attempts are counted here; Celery's own limit (3 unless the task sets
+    # one) would otherwise end the retries early, re-raising without a dead letter.
+    raise task.retry(countdown=countdown, exc=exc, max_retries=max_attempts)

@@ -342,3 +342,39 @@ def test_model_eval_reads_the_real_development_set_and_reports_by_source_family(
     assert "other, called other per topic: banners_signs" in result.stdout
     assert "calibration error (ECE, 10 bins):" in result.stdout
     assert "decided without a person" in result.stdout
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_units_contact_sets_a_webhook_and_prints_its_secret_once() -> None:
+    hook = "https://noc.vtvcab.example/triage"
+    try:
+        result = runner.invoke(
+            app, ["units", "contact", "vtvcab", "--webhook", hook, "--secret-generate"]
+        )
+        assert result.exit_code == 0, result.output
+        assert f"webhook {hook}" in result.stdout
+        secret = result.stdout.rsplit(": ", 1)[-1].strip()
+        assert len(secret) >= 40
+        again = runner.invoke(app, ["units", "contact", "vtvcab", "--email", "noc@vtvcab.vn"])
+        assert again.exit_code == 0, again.output
+        assert secret not in again.stdout  # shown once
+        assert "e-mail noc@vtvcab.vn" in again.stdout
+    finally:
+        runner.invoke(app, ["units", "contact", "vtvcab", "--clear-webhook", "--clear-email"])
+
+
+@pytest.mark.usefixtures("cli_env")
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["vtvcab", "--webhook", "http://noc.vtvcab.example/"], "must be https"),
+        (["vtvcab", "--webhook", "https://noc.vtvcab.example/"], "needs a secret"),
+        (["vtvcab", "--email", "not-an-address"], "not an e-mail address"),
+        (["no-such-unit", "--email", "a@b.vn"], "there is no unit"),
+    ],
+)
+def test_units_contact_refuses_bad_input_in_one_line(args: list[str], error: str) -> None:
+    result = runner.invoke(app, ["units", "contact", *args])
+    assert result.exit_code == 2
+    assert error in result.output
+    assert len(result.output.strip().splitlines()) == 1
