@@ -1,5 +1,8 @@
-"""Live parts for integration tests: a private Redis server and a real Celery worker process."""
+"""Live parts for integration tests: a private Redis server, a real Celery worker process, and
+an SMTP server that keeps what it receives."""
 
+import email.message
+import email.policy
 import os
 import signal
 import socket
@@ -8,6 +11,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message as MessageHandler
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
 from service.config import PROJECT_ROOT
 
 
@@ -15,6 +22,33 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class SmtpSink(MessageHandler):
+    """aiosmtpd on a free loopback port: keeps each message, or, while `refusing`, answers
+    DATA with a temporary failure (451)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.port = free_port()
+        self.messages: list[email.message.EmailMessage] = []
+        self.refusing = False
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> None:
+        self._controller.start()
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.refusing:
+            return "451 4.3.0 Try again later"
+        return await super().handle_DATA(server, session, envelope)
+
+    def handle_message(self, message: email.message.Message) -> None:
+        parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+        self.messages.append(parsed)  # type: ignore[arg-type]
 
 
 def wait_for(check: Callable[[], bool], *, timeout: float, what: str, every: float = 0.2) -> None:

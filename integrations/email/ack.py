@@ -1,13 +1,16 @@
 """The acknowledgement e-mail: the tracking code back to the citizen, by SMTP, retried with
 backoff and dead-lettered like every outbound delivery. It is marked Auto-Submitted so a
-well-behaved auto-responder never answers it (no mail loops)."""
+well-behaved auto-responder never answers it (no mail loops).
+
+Its subject and Message-ID are functions of the report (`ack_subject`, `ack_message_id`),
+so the status mails (status.py) rebuild them and reply in its thread with nothing stored."""
 
 import logging
 import smtplib
 import ssl
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, formataddr
 
 from integrations.email.parse import SEND_ACK_TASK
 from integrations.email.settings import MailSettings, get_mail_settings
@@ -19,9 +22,24 @@ from service.triage import notify
 logger = logging.getLogger(__name__)
 
 
+def ack_subject(subject: str, tracking_code: str) -> str:
+    return f"[{tracking_code}] Đã tiếp nhận phản ánh: {subject or '(không tiêu đề)'}"[:250]
+
+
+def ack_message_id(settings: MailSettings, *, report_id: int, tracking_code: str) -> str:
+    """Deterministic, so a re-sent acknowledgement keeps its id (receivers de-duplicate on
+    it) and a later status mail can name it in In-Reply-To."""
+    return f"<ack-{report_id}.{tracking_code}@{mail_domain(settings)}>"
+
+
+def mail_domain(settings: MailSettings) -> str:
+    return settings.address.split("@")[-1]
+
+
 def build_ack(
     settings: MailSettings,
     *,
+    report_id: int,
     to: str,
     subject: str,
     tracking_code: str,
@@ -31,11 +49,9 @@ def build_ack(
     ack = EmailMessage()
     ack["From"] = formataddr((settings.display_name, settings.address))
     ack["To"] = to
-    ack["Subject"] = f"[{tracking_code}] Đã tiếp nhận phản ánh: {subject or '(không tiêu đề)'}"[
-        :250
-    ]
+    ack["Subject"] = ack_subject(subject, tracking_code)
     ack["Date"] = format_datetime(datetime.now(UTC))
-    ack["Message-ID"] = make_msgid(domain=settings.address.split("@")[-1])
+    ack["Message-ID"] = ack_message_id(settings, report_id=report_id, tracking_code=tracking_code)
     if in_reply_to:
         ack["In-Reply-To"] = in_reply_to
     if references:
@@ -94,6 +110,7 @@ def send_ack(
         return
     message = build_ack(
         settings,
+        report_id=receipt.report_id,
         to=to,
         subject=subject,
         tracking_code=receipt.tracking_code,

@@ -67,7 +67,7 @@ def parse_message(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) ->
         text = text[: MAX_TEXT - 1] + "…"
 
     message_id = header(message, "Message-ID")
-    references = _message_ids(header(message, "References")) + _message_ids(
+    references = message_ids(header(message, "References")) + message_ids(
         header(message, "In-Reply-To")
     )
     thread_root = references[0] if references else message_id or None
@@ -75,12 +75,16 @@ def parse_message(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) ->
     sender = sender.strip().lower()
     code = TRACKING_CODE.search(subject)
     coords = find_coordinates(f"{subject}\n{body.text}")
+    may_reply = _may_acknowledge(message, sender, own_addresses)
     incoming = IncomingReport(
         channel=CHANNEL,
         text=text or "(ảnh không kèm nội dung)",
         raw_body=raw,
         raw_content_type="message/rfc822",
-        payload=_payload(message, subject, message_id, references, body),
+        payload={
+            **_payload(message, subject, message_id, references, body),
+            "may_reply": may_reply,  # the status mails (status.py) answer only where the ack did
+        },
         external_id=(message_id or "sha256:" + hashlib.sha256(raw).hexdigest())[:200],
         thread_id=thread_root[:200] if thread_root else None,
         lat=coords[0] if coords else None,
@@ -93,7 +97,7 @@ def parse_message(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) ->
         follow_up_of=code.group(0).upper() if code else None,
     )
     follow_ups: tuple[FollowUp, ...] = ()
-    if _may_acknowledge(message, sender, own_addresses):
+    if may_reply:
         follow_ups = (
             FollowUp(
                 SEND_ACK_TASK,
@@ -130,12 +134,17 @@ def _refuse_automatic_mail(message: EmailMessage) -> None:
         raise NotAReport("an automatic reply (out of office or similar)")
 
 
+def may_answer_address(address: str, own: frozenset[str]) -> bool:
+    """Not ourselves (a mail loop) and not a mailbox that only sends (no-reply, bounces)."""
+    if not address or "@" not in address or address.lower() in own:
+        return False
+    return not _NO_REPLY.match(address.split("@")[0])
+
+
 def _may_acknowledge(message: EmailMessage, sender: str, own: frozenset[str]) -> bool:
     """Never answer machines: auto-submitted, bulk or list mail, no-reply senders, or
     ourselves (a mail loop)."""
-    if not sender or "@" not in sender or sender in own:
-        return False
-    if _NO_REPLY.match(sender.split("@")[0]):
+    if not may_answer_address(sender, own):
         return False
     auto = header(message, "Auto-Submitted").lower()
     if auto and auto != "no":
@@ -254,7 +263,7 @@ def _clean(text: str) -> str:
 
 
 # ---------------------------------------------------------------- headers
-def _message_ids(value: str) -> list[str]:
+def message_ids(value: str) -> list[str]:
     return re.findall(r"<[^<>\s]+>", value)
 
 

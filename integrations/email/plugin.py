@@ -8,6 +8,7 @@ import typer
 from integrations.email import CHANNEL
 from integrations.email.parse import parse_message
 from integrations.email.settings import get_mail_settings
+from integrations.email.status import SEND_STATUS_TASK
 from service.intake.service import ParsedReport
 from service.plugins import ChannelPluginBase
 from service.wiring import Runtime
@@ -15,7 +16,12 @@ from service.wiring import Runtime
 
 class EmailPlugin(ChannelPluginBase):
     name = CHANNEL
-    task_modules = ("integrations.email.ack", "integrations.email.tasks")
+    task_modules = (
+        "integrations.email.ack",
+        "integrations.email.status",
+        "integrations.email.tasks",
+    )
+    status_task = SEND_STATUS_TASK
 
     def cli(self) -> typer.Typer | None:
         from integrations.email.cli import app

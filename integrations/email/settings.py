@@ -38,6 +38,7 @@ class MailSettings(BaseSettings):
     smtp_password: SecretStr = SecretStr("")
     smtp_timeout_s: float = 30.0
     ack_max_attempts: int = 6
+    status_max_attempts: int = 6  # the status mails in the acknowledgement's thread
 
     public_track_url: str = "http://127.0.0.1:8000/api/v1/track/"
 

@@ -1,15 +1,15 @@
 """Fan a citizen-visible case change out to the channels that report status back.
 
-A channel adapter registers a status task (e.g. Hue-S's signed callback). For every public
-event, each report of the case that came through such a channel gets one outbox message for
-that task, so a broker outage or a failing callback never loses the notice.
+A channel adapter registers a status task (Hue-S's signed callback, the e-mail reply). For
+every public event, each report of the case that came through such a channel gets one outbox
+message for that task, so a broker outage or a failing callback never loses the notice.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.cases.models import Case, CaseEvent
@@ -73,6 +73,44 @@ def status_notice(session: Session, *, report_id: int, event_id: int) -> StatusN
         occurred_at=event.occurred_at,
         note=public_note(event),
         due_at=case.due_at if case else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyThread:
+    """What a channel that answers its reporter directly (e-mail) needs to answer in the
+    thread it started: the reporter's address and the channel's own record of the message
+    (its payload). `answered_through` is an earlier report of the same case, channel and
+    address (a reply, a second mail): that report's thread carries the notice, so the
+    reporter hears of each change once."""
+
+    report_id: int
+    tracking_code: str
+    reporter_email: str | None
+    payload: Mapping[str, object]
+    answered_through: int | None
+
+
+def reply_thread(session: Session, *, report_id: int) -> ReplyThread | None:
+    report = session.get(Report, report_id)
+    if report is None:
+        return None
+    earlier = None
+    if report.case_id is not None and report.reporter_email:
+        earlier = session.scalar(
+            select(func.min(Report.id)).where(
+                Report.case_id == report.case_id,
+                Report.channel == report.channel,
+                func.lower(Report.reporter_email) == report.reporter_email.lower(),
+                Report.id < report.id,
+            )
+        )
+    return ReplyThread(
+        report_id=report.id,
+        tracking_code=report.tracking_code,
+        reporter_email=report.reporter_email,
+        payload=dict(report.payload or {}),
+        answered_through=earlier,
     )
 
 

@@ -10,8 +10,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message as MessageHandler
 from imapclient import IMAPClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +17,7 @@ from sqlalchemy.orm import Session
 from integrations.email import imap
 from integrations.email.ack import send_ack
 from integrations.email.parse import parse_message
-from integrations.email.settings import MailSettings, get_mail_settings
+from integrations.email.settings import MailSettings
 from service.celery_app import TaskBase
 from service.demo import jpeg_with_gps
 from service.intake.models import RawInput
@@ -28,7 +26,7 @@ from service.outbox.models import OutboxMessage
 from service.reports.models import Photo, Report
 from service.wiring import Runtime
 from tests.integrations.email.test_parse import MAIL, vn_message
-from tests.live import DovecotServer, free_port
+from tests.live import DovecotServer, SmtpSink
 
 
 @pytest.fixture(scope="module")
@@ -140,36 +138,8 @@ def test_a_worker_that_dies_after_commit_does_not_make_a_second_report(
     assert statuses == ["accepted", "duplicate"]
 
 
-class _Sink:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    def __call__(self, message: email.message.Message) -> None:
-        self.messages.append(message)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def smtp_sink(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Sink]:
-    sink = _Sink()
-
-    class Handler(MessageHandler):
-        def handle_message(self, message: email.message.Message) -> None:
-            sink(message)
-
-    port = free_port()
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("TRIAGE_MAIL_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("TRIAGE_MAIL_SMTP_PORT", str(port))
-    monkeypatch.setenv("TRIAGE_MAIL_SMTP_SECURITY", "none")
-    get_mail_settings.cache_clear()
-    yield sink
-    controller.stop()
-    get_mail_settings.cache_clear()
-
-
 def test_the_acknowledgement_carries_the_tracking_code_and_cannot_loop(
-    smtp_sink: _Sink, bound_runtime: Runtime, db_session: Session
+    smtp_sink: SmtpSink, bound_runtime: Runtime, db_session: Session
 ) -> None:
     TaskBase.session_factory = bound_runtime.session_factory
     try:
