@@ -1,6 +1,8 @@
 """`triage route …`: load the shipped rules, print the table, explain a case's routing."""
 
+from datetime import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy.orm import Session
@@ -67,12 +69,15 @@ def explain(case_id: Annotated[int, typer.Argument(help="the case's id")]) -> No
             return
         tickets = routing_queries.tickets_of_case(session, case_id=case_id)
     facts = decision.facts
+    local = ZoneInfo(get_settings().local_timezone)
+
+    def at(when: datetime) -> str:
+        return when.astimezone(local).isoformat(timespec="seconds")
+
     typer.echo(f"case {case_id}: rule {decision.rule!r} (table version {decision.table_version})")
-    typer.echo(f"  decided {decision.decided_at.isoformat()} by {decision.actor}")
+    typer.echo(f"  decided {at(decision.decided_at)} by {decision.actor}")
     typer.echo(f"  why: {decision.reason}")
-    typer.echo(
-        f"  owner {decision.owning_unit}, track {decision.track}, due {decision.due_at.isoformat()}"
-    )
+    typer.echo(f"  owner {decision.owning_unit}, track {decision.track}, due {at(decision.due_at)}")
     typer.echo(
         "  facts: "
         + ", ".join(
@@ -90,5 +95,5 @@ def explain(case_id: Annotated[int, typer.Argument(help="the case's id")]) -> No
         reason = f" ({t.reason})" if t.reason else ""
         typer.echo(
             f"  ticket {t.id}: {t.kind} → {row.unit}, {t.status}{reason}, "
-            f"due {t.due_at.isoformat()}{phones}"
+            f"due {at(t.due_at)}{phones}"
         )

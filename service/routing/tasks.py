@@ -46,6 +46,8 @@ def ticket_changed(self: TaskBase, event_id: int, outbox_id: int | None = None) 
             retry_or_dead_letter(self, exc, outbox_id=outbox_id, max_attempts=attempts)
         if outcome == "email-off":
             logger.info("ticket e-mail not sent: TRIAGE_SMTP_HOST is empty", extra=extra)
+        elif outcome == "no-contact":
+            logger.debug("unit has no webhook or e-mail: it reads the API", extra=extra)
         else:
             logger.info("ticket delivered", extra={**extra, "by": outcome})
     with self.session_scope() as session:

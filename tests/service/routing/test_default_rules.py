@@ -55,6 +55,8 @@ CASES = [
     ("power line down, a danger: immediate", facts(category="other", subtype=None,
      priority="urgent", text="cot dien do, day dien ha the roi xuong duong"),
      "power-line", "ioc", "immediate", [("forward", "evn-hue", ())]),
+    ("cable with no place at all: BCVT asks where first", facts(ward_code=None,
+     location_match="missing", operator="vnpt"), "cable-no-place", "bcvt", "timed", []),
     ("outside the city: forwarded", facts(location_match="outside", operator="viettel"),
      "outside-city", "ioc", "forward", []),
 ]  # fmt: skip
