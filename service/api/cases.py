@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from service.api.deps import InspectorDep, RoutingPolicyDep, RuntimeDep, SessionDep
 from service.api.problems import PROBLEM_RESPONSES
-from service.api.routing_schemas import RoutingRead, TicketRef
+from service.api.routing_schemas import CaseTicketRead, RoutingRead, TicketRef
 from service.api.schemas import (
     CaseDetail,
     CaseEventRead,
@@ -34,6 +34,7 @@ from service.errors import InvalidRequest, NotFound
 from service.inputs import QueryDatetime
 from service.reports import service as report_service
 from service.reports.models import Photo, Report
+from service.reports.photos import sniff_mime
 from service.routing import queries as routing_queries
 from service.routing import service as routing_service
 from service.routing.models import RoutingDecision
@@ -207,7 +208,8 @@ def _detail(session: SessionDep, case: Case) -> CaseDetail:
         phones=[PhoneRead.model_validate(p, from_attributes=True) for p in phones],
         routing=_routing(decision) if decision else None,
         tickets=[
-            ticket_ref(row) for row in routing_queries.tickets_of_case(session, case_id=case.id)
+            _case_ticket(session, row)
+            for row in routing_queries.tickets_of_case(session, case_id=case.id)
         ],
     )
 
@@ -221,6 +223,30 @@ def _routing(decision: RoutingDecision) -> RoutingRead:
         decided_at=decision.decided_at,
         skipped=list(decision.facts.get("skipped", [])),
     )
+
+
+def _case_ticket(session: SessionDep, row: routing_queries.TicketRow) -> CaseTicketRead:
+    photos = routing_queries.answer_photos(session, ticket_id=row.ticket.id)
+    return CaseTicketRead(
+        **ticket_ref(row).model_dump(),
+        after_photos=[f"/api/v1/tickets/{row.ticket.id}/photos/{sha}" for sha in photos],
+    )
+
+
+@router.get(
+    "/tickets/{ticket_id}/photos/{sha256}",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+    summary="A photo a unit sent with its answer to a ticket (for the owning unit to verify)",
+)
+def get_ticket_photo(
+    ticket_id: int, sha256: str, session: SessionDep, runtime: RuntimeDep, staff: InspectorDep
+) -> FileResponse:
+    if sha256 not in routing_queries.answer_photos(session, ticket_id=ticket_id):
+        raise NotFound(f"Ticket {ticket_id} has no photo {sha256[:12]}.")
+    path = runtime.blobs.path_for(sha256)
+    mime = (sniff_mime(path.read_bytes()[:16]) or ("image/jpeg", ""))[0]
+    return FileResponse(path, media_type=mime)
 
 
 def ticket_ref(row: routing_queries.TicketRow) -> TicketRef:

@@ -30,6 +30,12 @@ class TicketRef(BaseModel):
     reason: str | None = Field(description="why it was rejected")
 
 
+class CaseTicketRead(TicketRef):
+    after_photos: list[str] = Field(
+        description="URLs of the photos the unit sent with its answer (a fix's 'after' photo)"
+    )
+
+
 class TicketEventRead(BaseModel):
     occurred_at: datetime
     actor: str

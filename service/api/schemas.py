@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, StrictBool
 
-from service.api.routing_schemas import RoutingRead, TicketRef
+from service.api.routing_schemas import CaseTicketRead, RoutingRead
 from service.inputs import OffsetDatetime, StrictInput
 
 
@@ -185,7 +185,7 @@ class CaseDetail(CaseRead):
     events: list[CaseEventRead]
     phones: list[PhoneRead] = Field(description="numbers read from an ad's reports")
     routing: RoutingRead | None = Field(description="the latest routing decision")
-    tickets: list[TicketRef] = Field(description="every ticket of the case, oldest first")
+    tickets: list[CaseTicketRead] = Field(description="every ticket of the case, oldest first")
 
 
 class TransitionRequest(_Strict):

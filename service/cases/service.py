@@ -110,6 +110,45 @@ def apply_transition(
     return case
 
 
+def advance(
+    session: Session,
+    case: Case,
+    *,
+    targets: list[str],
+    actor: str,
+    public_note: str | None,
+) -> None:
+    """Move an already locked case through several statuses in a row (new → triaged →
+    assigned), each move checked and public, the note with the last; one write for all."""
+    moves = []
+    for target in targets:
+        workflow.check_transition(case_id=case.id, current=case.status, target=target)
+        moves.append((case.status, target))
+        case.status = target
+    case.updated_at = now = datetime.now(UTC)
+    events = [
+        CaseEvent(
+            case_id=case.id,
+            actor=actor,
+            action="transition",
+            from_status=before,
+            to_status=target,
+            note=public_note if i == len(moves) - 1 else None,
+            note_is_public=public_note is not None and i == len(moves) - 1,
+            is_public=True,
+            before={"status": before},
+            after={"status": target},
+            occurred_at=now,
+        )
+        for i, (before, target) in enumerate(moves)
+    ]
+    session.add_all(events)
+    session.flush()
+    outbox.add_messages(
+        session, task_name=PUBLIC_CHANGE_TASK, kwargs_list=[{"event_id": e.id} for e in events]
+    )
+
+
 def _record(
     session: Session,
     case: Case,

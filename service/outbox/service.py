@@ -36,6 +36,19 @@ def add_message(db: Session | Connection, *, task_name: str, kwargs: dict[str, A
     conn.execute(_INSERT_MESSAGE, {"task_name": task_name, "kwargs": kwargs, "dispatch_count": 0})
 
 
+def add_messages(
+    db: Session | Connection, *, task_name: str, kwargs_list: list[dict[str, Any]]
+) -> None:
+    """Several tasks of one name in one statement (a case's tickets and their events)."""
+    if not kwargs_list:
+        return
+    conn = db.connection() if isinstance(db, Session) else db
+    conn.execute(
+        _INSERT_MESSAGE,
+        [{"task_name": task_name, "kwargs": k, "dispatch_count": 0} for k in kwargs_list],
+    )
+
+
 def message_per_row(rows: CTE, *, task_name: str, id_kwarg: str) -> Insert:
     """An INSERT recording one message per row of `rows` (a CTE with an `id` column).
 

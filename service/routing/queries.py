@@ -46,6 +46,18 @@ def ticket_events(session: Session, *, ticket_id: int) -> list[TicketEvent]:
     )
 
 
+def answer_photos(session: Session, *, ticket_id: int) -> list[str]:
+    """The sha256 of every photo sent with the ticket's answers, oldest first."""
+    found: list[str] = []
+    for details in session.scalars(
+        select(TicketEvent.details)
+        .where(TicketEvent.ticket_id == ticket_id)
+        .order_by(TicketEvent.id)
+    ):
+        found += [sha for sha in details.get("photos", []) if sha not in found]
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class TicketPage:
     tickets: list[Ticket]

@@ -216,8 +216,10 @@ def route_case(
     owner = units[plan.rule.owner]
     before = {"owning_unit_id": case.owning_unit_id, "due_at": case.due_at.isoformat()}
     case.owning_unit_id, case.due_at = owner.id, plan.due_at
-    cancelled = _cancel_unasked(session, case, plan, actor=actor, why=why)
-    opened = _open_requested(session, case, plan, units, decision, actor)
+    live = live_tickets(session, case.id, for_update=True)
+    cancelled = _cancel_unasked(session, plan, live, actor=actor, why=why)
+    kept = [t for t in live if t not in cancelled]
+    opened = _open_requested(session, case, plan, units, decision, actor, kept)
     case_service.record_event(
         session, case, action="routed", actor=actor, note=why, before=before,
         after={
@@ -227,7 +229,7 @@ def route_case(
             "cancelled": [t.id for t in cancelled], "skipped": plan.skipped,
         },
     )  # fmt: skip
-    _announce(session, case, plan, opened, units)
+    _announce(session, case, plan, opened, units, still_live=bool(kept or opened))
     return decision
 
 
@@ -262,12 +264,14 @@ def live_tickets(session: Session, case_id: int, *, for_update: bool = False) ->
 
 
 def _cancel_unasked(
-    session: Session, case: Case, plan: Plan, *, actor: str, why: str | None
+    session: Session, plan: Plan, live: list[Ticket], *, actor: str, why: str | None
 ) -> list[Ticket]:
+    if not live:
+        return []
     asked = {(r.kind, r.unit) for r in plan.requests}
     slugs = {uid: slug for uid, slug in session.execute(select(Unit.id, Unit.slug))}
     cancelled = []
-    for ticket in live_tickets(session, case.id, for_update=True):
+    for ticket in live:
         if (ticket.kind, slugs.get(ticket.unit_id)) not in asked:
             move_ticket(
                 session, ticket, to="cancelled", actor=actor, reason=None,
@@ -285,22 +289,21 @@ def _open_requested(
     units: dict[str, Unit],
     decision: RoutingDecision,
     actor: str,
+    live: list[Ticket],
 ) -> list[Ticket]:
-    live = {(t.kind, t.unit_id): t for t in live_tickets(session, case.id, for_update=True)}
-    opened = []
+    by_key = {(t.kind, t.unit_id): t for t in live}
+    wanted: list[tuple[Unit, str, Sequence[str]]] = []
     for request in plan.requests:
         unit = units[request.unit]
-        existing = live.get((request.kind, unit.id))
+        existing = by_key.get((request.kind, unit.id))
         if existing is not None:
             _add_phones(existing, request.phones)
-            continue
-        opened.append(
-            open_ticket(
-                session, case=case, unit=unit, kind=request.kind, due_at=plan.due_at,
-                phones=request.phones, decision_id=decision.id, actor=actor,
-            )
-        )  # fmt: skip
-    return opened
+        else:
+            wanted.append((unit, request.kind, request.phones))
+    return open_tickets(
+        session, case=case, wanted=wanted, due_at=plan.due_at, decision_id=decision.id,
+        actor=actor,
+    )  # fmt: skip
 
 
 def _open_missing_traces(
@@ -356,15 +359,46 @@ def open_ticket(
     actor: str,
     note: str | None = None,
 ) -> Ticket:
-    now = datetime.now(UTC)
-    ticket = Ticket(
-        case_id=case.id, unit_id=unit.id, kind=kind, status="open", due_at=due_at,
-        phones=list(phones), decision_id=decision_id, created_at=now, updated_at=now,
+    (ticket,) = open_tickets(
+        session, case=case, wanted=[(unit, kind, phones)], due_at=due_at,
+        decision_id=decision_id, actor=actor, note=note,
     )  # fmt: skip
-    session.add(ticket)
-    session.flush()
-    _ticket_event(session, ticket, actor=actor, from_status=None, to_status="open", note=note)
     return ticket
+
+
+def open_tickets(
+    session: Session,
+    *,
+    case: Case,
+    wanted: Sequence[tuple[Unit, str, Sequence[str]]],
+    due_at: datetime,
+    decision_id: int | None,
+    actor: str,
+    note: str | None = None,
+) -> list[Ticket]:
+    """Open several tickets of a case at once (one INSERT for them, one for their events,
+    one for their outbox messages)."""
+    now = datetime.now(UTC)
+    tickets = [
+        Ticket(
+            case_id=case.id,
+            unit_id=unit.id,
+            kind=kind,
+            status="open",
+            due_at=due_at,
+            phones=list(phones),
+            decision_id=decision_id,
+            created_at=now,
+            updated_at=now,
+        )
+        for unit, kind, phones in wanted
+    ]
+    if not tickets:
+        return []
+    session.add_all(tickets)
+    session.flush()
+    _ticket_events(session, [(t, None, "open", None) for t in tickets], actor=actor, note=note)
+    return tickets
 
 
 def move_ticket(
@@ -382,31 +416,40 @@ def move_ticket(
     ticket.reason = reason if to == "rejected" else ticket.reason
     ticket.updated_at = datetime.now(UTC)
     session.flush()
-    _ticket_event(
-        session, ticket, actor=actor, from_status=before, to_status=to, note=note, reason=reason,
-        details=details,
-    )  # fmt: skip
+    _ticket_events(session, [(ticket, before, to, reason)], actor=actor, note=note, details=details)
 
 
-def _ticket_event(
+Move = tuple[Ticket, str | None, str, str | None]  # ticket, from, to, reason
+
+
+def _ticket_events(
     session: Session,
-    ticket: Ticket,
+    moves: Sequence[Move],
     *,
     actor: str,
-    from_status: str | None,
-    to_status: str,
     note: str | None,
-    reason: str | None = None,
     details: dict[str, object] | None = None,
 ) -> None:
-    event = TicketEvent(
-        ticket_id=ticket.id, actor=actor, from_status=from_status, to_status=to_status,
-        reason=reason, note=note, details=details or {}, occurred_at=datetime.now(UTC),
-    )  # fmt: skip
-    session.add(event)
+    now = datetime.now(UTC)
+    events = [
+        TicketEvent(
+            ticket_id=ticket.id,
+            actor=actor,
+            from_status=before,
+            to_status=to,
+            reason=reason,
+            note=note,
+            details=details or {},
+            occurred_at=now,
+        )
+        for ticket, before, to, reason in moves
+    ]
+    session.add_all(events)
     session.flush()
     # The unit hears of it without polling (webhook, e-mail), after commit.
-    outbox.add_message(session, task_name=TICKET_CHANGED_TASK, kwargs={"event_id": event.id})
+    outbox.add_messages(
+        session, task_name=TICKET_CHANGED_TASK, kwargs_list=[{"event_id": e.id} for e in events]
+    )
 
 
 # ---------------------------------------------------------------- what the citizen is told
@@ -419,7 +462,13 @@ _TOLD = {
 
 
 def _announce(
-    session: Session, case: Case, plan: Plan, opened: list[Ticket], units: dict[str, Unit]
+    session: Session,
+    case: Case,
+    plan: Plan,
+    opened: list[Ticket],
+    units: dict[str, Unit],
+    *,
+    still_live: bool,
 ) -> None:
     """Move the case on and say so publicly (tracking page, channel callbacks), naming the
     kind of unit it went to, never a person."""
@@ -441,17 +490,19 @@ def _announce(
         note = None
     # Forward only: a case being worked stays where it is; one whose tickets a re-route all
     # cancelled goes back to triaged.
-    live = bool(live_tickets(session, case.id))
+    live = still_live
     if live and case.status in ("assigned", "in_progress") and not opened:
         return
     if live:
         targets = ["triaged", "assigned"] if case.status in ("new", "reopened") else ["assigned"]
     else:
         targets = ["triaged"]
+    path: list[str] = []
     for target in targets:
-        if target != case.status and target in allowed_targets(case.status):
-            last = target == targets[-1]
-            case_service.apply_transition(
-                session, case_id=case.id, target=target, actor=SYSTEM_ACTOR,
-                note=note if last else None, note_is_public=last and note is not None,
-            )  # fmt: skip
+        current = path[-1] if path else case.status
+        if target != current and target in allowed_targets(current):
+            path.append(target)
+    if path:
+        case_service.advance(
+            session, case, targets=path, actor=SYSTEM_ACTOR, public_note=note if note else None
+        )

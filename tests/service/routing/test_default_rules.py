@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from service.operators.directory import load_directory
 
+from service.operators.directory import load_directory
 from service.routing.rules import CaseFacts, InvalidRoutingTable, Phone, parse_table
 from service.routing.service import RoutingPolicy, plan_for
 from service.routing.table import read_seed

@@ -152,6 +152,16 @@ def test_an_unlabelled_cable_is_claimed_by_the_first_operator_and_resolved_with_
     assert r.json()["status"] == "resolved"
     detail = case_detail(client, case_id)
     assert detail["status"] == "resolved"
+    # The owning unit sees the "after" photo to verify before closing; the operator cannot
+    # use the inspectors' door.
+    (after_url,) = tickets(detail, kind="fix")[0]["after_photos"]
+    shown = client.get(after_url, headers=ADMIN)
+    assert shown.status_code == 200
+    assert shown.content == near
+    assert client.get(after_url, headers=key).status_code == 403
+    assert (
+        client.get(after_url.rsplit("/", 1)[0] + "/" + "0" * 64, headers=ADMIN).status_code == 404
+    )
     public = db_session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.to_status == "resolved")
     ).one()
