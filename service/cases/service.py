@@ -1,10 +1,11 @@
 """Open cases, attach reports, move cases through the workflow, and query the queue."""
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, selectinload
 
@@ -110,6 +111,25 @@ def apply_transition(
     return case
 
 
+# One statement, the same text for any number of moves: the public events from a JSON array,
+# and the outbox message that tells the channels of each.
+_PUBLIC_MOVES_AND_MESSAGES = text("""
+    WITH new_events AS (
+        INSERT INTO case_events (case_id, occurred_at, actor, action, from_status, to_status,
+                                 before, after, note, is_public, note_is_public)
+        SELECT :case_id, :at, :actor, 'transition', r.from_status, r.to_status,
+               jsonb_build_object('status', r.from_status),
+               jsonb_build_object('status', r.to_status), r.note, true, r.note_is_public
+        FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+             AS r(from_status text, to_status text, note text, note_is_public boolean)
+        RETURNING id
+    )
+    INSERT INTO outbox_messages (task_name, kwargs, dispatch_count, replay_count)
+    SELECT :task, jsonb_build_object('event_id', id), 0, 0 FROM new_events
+    ORDER BY id
+""")
+
+
 def advance(
     session: Session,
     case: Case,
@@ -126,27 +146,20 @@ def advance(
         moves.append((case.status, target))
         case.status = target
     case.updated_at = now = datetime.now(UTC)
-    events = [
-        CaseEvent(
-            case_id=case.id,
-            actor=actor,
-            action="transition",
-            from_status=before,
-            to_status=target,
-            note=public_note if i == len(moves) - 1 else None,
-            note_is_public=public_note is not None and i == len(moves) - 1,
-            is_public=True,
-            before={"status": before},
-            after={"status": target},
-            occurred_at=now,
-        )
+    last = len(moves) - 1
+    rows = [
+        {"from_status": before, "to_status": target,
+         "note": public_note if i == last else None,
+         "note_is_public": public_note is not None and i == last}
         for i, (before, target) in enumerate(moves)
-    ]
-    session.add_all(events)
-    session.flush()
-    outbox.add_messages(
-        session, task_name=PUBLIC_CHANGE_TASK, kwargs_list=[{"event_id": e.id} for e in events]
-    )
+    ]  # fmt: skip
+    session.flush()  # the case's new status first
+    session.execute(
+        _PUBLIC_MOVES_AND_MESSAGES,
+        {"case_id": case.id, "actor": actor, "at": now, "rows": json.dumps(rows),
+         "task": PUBLIC_CHANGE_TASK},
+    )  # fmt: skip
+    session.expire(case, ["events"])
 
 
 def _record(

@@ -5,13 +5,14 @@ Routing reads the case's facts (category, subtype, priority, ward, operator, num
 the reporter: tickets carry the case, its place and the numbers on the ad, nothing else.
 """
 
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from service.areas.models import Ward
@@ -19,8 +20,7 @@ from service.cases import service as case_service
 from service.cases.deadlines import add_working_days
 from service.cases.models import Case
 from service.cases.workflow import allowed_targets
-from service.outbox import service as outbox
-from service.routing.models import LIVE_TICKET_STATUSES, RoutingDecision, Ticket, TicketEvent
+from service.routing.models import LIVE_TICKET_STATUSES, RoutingDecision, Ticket
 from service.routing.rules import CaseFacts, Phone, Rule, TicketSpec, first_match, track_of
 from service.routing.table import table_in_force
 from service.units.models import Unit
@@ -183,7 +183,12 @@ def route_case(
         return None
     facts = facts_of(session, case, policy)
     table = table_in_force(session)
-    plan = plan_for(facts, table.rules, policy, declined=declined_units(session, case.id))
+    held = _tickets_held(session, case.id)
+    declined = {
+        slug for t, slug in held
+        if t.kind in ("fix", "claim") and t.status == "rejected" and t.reason == "not_ours"
+    }  # fmt: skip
+    plan = plan_for(facts, table.rules, policy, declined=declined)
     units = _units(session, [r.unit for r in plan.requests] + [plan.rule.owner])
     for request in plan.requests:
         if request.unit not in units:
@@ -216,8 +221,9 @@ def route_case(
     owner = units[plan.rule.owner]
     before = {"owning_unit_id": case.owning_unit_id, "due_at": case.due_at.isoformat()}
     case.owning_unit_id, case.due_at = owner.id, plan.due_at
-    live = live_tickets(session, case.id, for_update=True)
-    cancelled = _cancel_unasked(session, plan, live, actor=actor, why=why)
+    live = [t for t, _ in held if t.status in LIVE_TICKET_STATUSES]
+    slugs = {t.unit_id: slug for t, slug in held}
+    cancelled = _cancel_unasked(session, plan, live, slugs, actor=actor, why=why)
     kept = [t for t in live if t not in cancelled]
     opened = _open_requested(session, case, plan, units, decision, actor, kept)
     case_service.record_event(
@@ -263,13 +269,28 @@ def live_tickets(session: Session, case_id: int, *, for_update: bool = False) ->
     return list(session.scalars(stmt.with_for_update() if for_update else stmt))
 
 
+def _tickets_held(session: Session, case_id: int) -> list[tuple[Ticket, str]]:
+    """Every ticket of the case with its unit's slug, the tickets locked."""
+    rows = session.execute(
+        select(Ticket, Unit.slug)
+        .join(Unit, Unit.id == Ticket.unit_id)
+        .where(Ticket.case_id == case_id)
+        .order_by(Ticket.id)
+        .with_for_update(of=Ticket)
+    )
+    return [(t, slug) for t, slug in rows]
+
+
 def _cancel_unasked(
-    session: Session, plan: Plan, live: list[Ticket], *, actor: str, why: str | None
+    session: Session,
+    plan: Plan,
+    live: list[Ticket],
+    slugs: dict[int, str],
+    *,
+    actor: str,
+    why: str | None,
 ) -> list[Ticket]:
-    if not live:
-        return []
     asked = {(r.kind, r.unit) for r in plan.requests}
-    slugs = {uid: slug for uid, slug in session.execute(select(Unit.id, Unit.slug))}
     cancelled = []
     for ticket in live:
         if (ticket.kind, slugs.get(ticket.unit_id)) not in asked:
@@ -422,6 +443,24 @@ def move_ticket(
 Move = tuple[Ticket, str | None, str, str | None]  # ticket, from, to, reason
 
 
+# One statement, the same text for any number of moves (so it is prepared once): the events
+# from a JSON array, and an outbox message for each.
+_TICKET_EVENTS_AND_MESSAGES = text("""
+    WITH new_events AS (
+        INSERT INTO ticket_events
+            (ticket_id, actor, from_status, to_status, reason, note, details, occurred_at)
+        SELECT r.ticket_id, :actor, r.from_status, r.to_status, r.reason, :note,
+               CAST(:details AS jsonb), :at
+        FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+             AS r(ticket_id bigint, from_status text, to_status text, reason text)
+        RETURNING id
+    )
+    INSERT INTO outbox_messages (task_name, kwargs, dispatch_count, replay_count)
+    SELECT :task, jsonb_build_object('event_id', id), 0, 0 FROM new_events
+    ORDER BY id
+""")
+
+
 def _ticket_events(
     session: Session,
     moves: Sequence[Move],
@@ -430,26 +469,22 @@ def _ticket_events(
     note: str | None,
     details: dict[str, object] | None = None,
 ) -> None:
-    now = datetime.now(UTC)
-    events = [
-        TicketEvent(
-            ticket_id=ticket.id,
-            actor=actor,
-            from_status=before,
-            to_status=to,
-            reason=reason,
-            note=note,
-            details=details or {},
-            occurred_at=now,
-        )
+    """The moves' events and, for each, the outbox message that tells the unit (webhook,
+    e-mail, after commit): one statement."""
+    if not moves:
+        return
+    rows = [
+        {"ticket_id": ticket.id, "from_status": before, "to_status": to, "reason": reason}
         for ticket, before, to, reason in moves
     ]
-    session.add_all(events)
-    session.flush()
-    # The unit hears of it without polling (webhook, e-mail), after commit.
-    outbox.add_messages(
-        session, task_name=TICKET_CHANGED_TASK, kwargs_list=[{"event_id": e.id} for e in events]
-    )
+    session.execute(
+        _TICKET_EVENTS_AND_MESSAGES,
+        {"rows": json.dumps(rows), "actor": actor, "note": note,
+         "details": json.dumps(details or {}), "at": datetime.now(UTC),
+         "task": TICKET_CHANGED_TASK},
+    )  # fmt: skip
+    for ticket, *_ in moves:  # their history is read fresh next time
+        session.expire(ticket, ["events"])
 
 
 # ---------------------------------------------------------------- what the citizen is told
