@@ -53,6 +53,13 @@ class TicketRequest:
     phones: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class OpenedTicket:
+    id: int
+    unit_id: int
+    kind: str
+
+
 @dataclass(slots=True)
 class Plan:
     rule: Rule
@@ -311,7 +318,7 @@ def _open_requested(
     decision: RoutingDecision,
     actor: str,
     live: list[Ticket],
-) -> list[Ticket]:
+) -> list[OpenedTicket]:
     by_key = {(t.kind, t.unit_id): t for t in live}
     wanted: list[tuple[Unit, str, Sequence[str]]] = []
     for request in plan.requests:
@@ -329,7 +336,7 @@ def _open_requested(
 
 def _open_missing_traces(
     session: Session, case: Case, plan: Plan, units: dict[str, Unit], actor: str
-) -> list[Ticket]:
+) -> list[OpenedTicket]:
     traced: set[str] = set()
     for ticket in session.scalars(
         select(Ticket).where(Ticket.case_id == case.id, Ticket.kind == "trace")
@@ -362,7 +369,7 @@ def _add_phones(ticket: Ticket, phones: Sequence[str]) -> None:
         ticket.updated_at = datetime.now(UTC)
 
 
-def _ticket_ref(ticket: Ticket, units: dict[str, Unit]) -> dict[str, object]:
+def _ticket_ref(ticket: Ticket | OpenedTicket, units: dict[str, Unit]) -> dict[str, object]:
     slug = next((s for s, u in units.items() if u.id == ticket.unit_id), None)
     return {"id": ticket.id, "kind": ticket.kind, "unit": slug}
 
@@ -379,12 +386,39 @@ def open_ticket(
     decision_id: int | None,
     actor: str,
     note: str | None = None,
-) -> Ticket:
+) -> OpenedTicket:
     (ticket,) = open_tickets(
         session, case=case, wanted=[(unit, kind, phones)], due_at=due_at,
         decision_id=decision_id, actor=actor, note=note,
     )  # fmt: skip
     return ticket
+
+
+# The hot path of routing, one statement whatever the number of tickets (and the same text,
+# so it is prepared once): the tickets from a JSON array, an `open` event for each, and the
+# outbox message that tells the unit of each event.
+_OPEN_TICKETS = text("""
+    WITH new_tickets AS (
+        INSERT INTO tickets (case_id, unit_id, kind, status, due_at, phones, decision_id,
+                             handed_on, created_at, updated_at)
+        SELECT :case_id, r.unit_id, r.kind, 'open', :due_at, r.phones, :decision_id, false,
+               :at, :at
+        FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+             AS r(n integer, unit_id integer, kind text, phones jsonb)
+        ORDER BY r.n
+        RETURNING id, unit_id, kind
+    ), new_events AS (
+        INSERT INTO ticket_events (ticket_id, actor, from_status, to_status, reason, note,
+                                   details, occurred_at)
+        SELECT id, :actor, NULL, 'open', NULL, :note, '{}'::jsonb, :at
+        FROM new_tickets ORDER BY id
+        RETURNING id
+    ), messages AS (
+        INSERT INTO outbox_messages (task_name, kwargs, dispatch_count, replay_count)
+        SELECT :task, jsonb_build_object('event_id', id), 0, 0 FROM new_events ORDER BY id
+    )
+    SELECT id, unit_id, kind FROM new_tickets ORDER BY id
+""")
 
 
 def open_tickets(
@@ -396,30 +430,22 @@ def open_tickets(
     decision_id: int | None,
     actor: str,
     note: str | None = None,
-) -> list[Ticket]:
-    """Open several tickets of a case at once (one INSERT for them, one for their events,
-    one for their outbox messages)."""
-    now = datetime.now(UTC)
-    tickets = [
-        Ticket(
-            case_id=case.id,
-            unit_id=unit.id,
-            kind=kind,
-            status="open",
-            due_at=due_at,
-            phones=list(phones),
-            decision_id=decision_id,
-            created_at=now,
-            updated_at=now,
-        )
-        for unit, kind, phones in wanted
-    ]
-    if not tickets:
+) -> list[OpenedTicket]:
+    """Open several tickets of a case at once, each with its event and outbox message."""
+    if not wanted:
         return []
-    session.add_all(tickets)
-    session.flush()
-    _ticket_events(session, [(t, None, "open", None) for t in tickets], actor=actor, note=note)
-    return tickets
+    session.flush()  # the case and decision they refer to
+    rows = [
+        {"n": n, "unit_id": unit.id, "kind": kind, "phones": list(phones)}
+        for n, (unit, kind, phones) in enumerate(wanted)
+    ]
+    result = session.execute(
+        _OPEN_TICKETS,
+        {"case_id": case.id, "due_at": due_at, "decision_id": decision_id,
+         "at": datetime.now(UTC), "actor": actor, "note": note, "rows": json.dumps(rows),
+         "task": TICKET_CHANGED_TASK},
+    )  # fmt: skip
+    return [OpenedTicket(row.id, row.unit_id, row.kind) for row in result]
 
 
 def move_ticket(
@@ -500,7 +526,7 @@ def _announce(
     session: Session,
     case: Case,
     plan: Plan,
-    opened: list[Ticket],
+    opened: list[OpenedTicket],
     units: dict[str, Unit],
     *,
     still_live: bool,

@@ -53,10 +53,11 @@ def ticket_on_private_report(
     case.category, case.subtype = "ad", "drilling"
     unit = get_unit(session, slug=unit_slug)
     assert unit is not None
-    ticket = open_ticket(
+    opened = open_ticket(
         session, case=case, unit=unit, kind="trace", due_at=case.due_at, phones=(AD_NUMBER,),
         decision_id=None, actor=SYSTEM_ACTOR, note="Ticket opened by the routing rules.",
     )  # fmt: skip
+    ticket = session.get_one(Ticket, opened.id)
     return OpenedTicket(case, ticket, unit, last_event_id(session, ticket.id))
 
 
