@@ -70,12 +70,26 @@ class Plan:
 
 
 # ---------------------------------------------------------------- facts and plan
-def facts_of(session: Session, case: Case, policy: RoutingPolicy) -> CaseFacts:
-    ward_code = session.scalar(select(Ward.code).where(Ward.id == case.ward_id))
-    phones = tuple(
-        Phone(e164, policy.operators.carrier_of(e164) or hint)
-        for e164, hint in case_service.case_phones(session, case_id=case.id)
-    )
+@dataclass(frozen=True, slots=True)
+class NewCase:
+    """What the pipeline already knows of a case it opened in this transaction: its ward and
+    the numbers of its only report; it has no ticket yet."""
+
+    ward_code: str | None
+    phones: tuple[str, ...]
+
+
+def facts_of(
+    session: Session, case: Case, policy: RoutingPolicy, *, new: NewCase | None = None
+) -> CaseFacts:
+    found: list[tuple[str, str | None]]
+    if new is not None:
+        ward_code = new.ward_code
+        found = [(e164, None) for e164 in new.phones]
+    else:
+        ward_code = session.scalar(select(Ward.code).where(Ward.id == case.ward_id))
+        found = case_service.case_phones(session, case_id=case.id)
+    phones = tuple(Phone(e164, policy.operators.carrier_of(e164) or hint) for e164, hint in found)
     return CaseFacts(
         category=case.category,
         subtype=case.subtype,
@@ -180,17 +194,23 @@ def route_case(
     actor: str = SYSTEM_ACTOR,
     mode: Mode = "fresh",
     why: str | None = None,
+    new: NewCase | None = None,
 ) -> RoutingDecision | None:
     """Decide and apply. `fresh` (a new case, a relabel): the rule decides the owner, track
     and deadline, tickets no longer asked for are cancelled and missing ones opened. `join`
     (a report joined the case): only numbers not traced yet get trace tickets. A case waiting
-    for manual triage is not routed."""
-    case = case_service.get_case(session, case_id=case_id, for_update=True)
+    for manual triage is not routed. `new`: the case was opened in this transaction (nobody
+    else sees it yet, so it is neither locked nor read again)."""
+    case = (
+        session.get_one(Case, case_id)
+        if new is not None
+        else case_service.get_case(session, case_id=case_id, for_update=True)
+    )
     if case.manual_triage or case.category == "unclassified":
         return None
-    facts = facts_of(session, case, policy)
+    facts = facts_of(session, case, policy, new=new)
     table = table_in_force(session)
-    held = _tickets_held(session, case.id)
+    held = _tickets_held(session, case.id) if new is None else []
     declined = {
         slug for t, slug in held
         if t.kind in ("fix", "claim") and t.status == "rejected" and t.reason == "not_ours"

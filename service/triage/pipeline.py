@@ -35,7 +35,7 @@ from service.reports.blobs import BlobStore
 from service.reports.models import Report
 from service.reports.service import Accepted, IncomingReport, PhotoLimits
 from service.routing import service as routing_service
-from service.routing.service import RoutingPolicy
+from service.routing.service import NewCase, RoutingPolicy
 from service.triage.photos import ReaderFactory, StoredAnalysis, analyse_report_photos, analyses_of
 from service.units import service as unit_service
 
@@ -290,6 +290,9 @@ def route(session: Session, ctx: ReportContext, policy: ProcessingPolicy) -> Non
         case_id=ctx.case_id,
         policy=RoutingPolicy(operators=policy.operators, timezone=policy.due.timezone),
         mode="fresh" if ctx.opened else "join",
+        new=NewCase(ctx.ward.ward_code if ctx.ward else None, tuple(ctx.phones))
+        if ctx.opened
+        else None,
     )
 
 
