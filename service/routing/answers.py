@@ -19,6 +19,7 @@ from service.routing.models import LIVE_TICKET_STATUSES, Ticket
 from service.routing.service import (
     SYSTEM_ACTOR,
     RoutingPolicy,
+    add_phones,
     declined_units,
     facts_of,
     live_tickets,
@@ -220,11 +221,19 @@ def _trace_not_ours(
             "named no other carrier: the Inspectorate traces them.",
         )  # fmt: skip
         return
-    open_ticket(
-        session, case=case, unit=target, kind="trace", due_at=ticket.due_at,
-        phones=ticket.phones, decision_id=ticket.decision_id, actor=SYSTEM_ACTOR,
-        note=f"{unit.name} says the subscriber is {target.name}'s.",
+    said = f"{unit.name} says the subscriber of {', '.join(ticket.phones)} is {target.name}'s."
+    existing = next(
+        (t for t in live_tickets(session, case.id, for_update=True)
+         if t.kind == "trace" and t.unit_id == target.id),
+        None,
     )  # fmt: skip
+    if existing is not None:  # that carrier already traces other numbers of the case
+        add_phones(session, existing, ticket.phones, actor=SYSTEM_ACTOR, note=said)
+    else:
+        open_ticket(
+            session, case=case, unit=target, kind="trace", due_at=ticket.due_at,
+            phones=ticket.phones, decision_id=ticket.decision_id, actor=SYSTEM_ACTOR, note=said,
+        )  # fmt: skip
     ticket.handed_on = True
 
 

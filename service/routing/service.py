@@ -345,7 +345,7 @@ def _open_requested(
         unit = units[request.unit]
         existing = by_key.get((request.kind, unit.id))
         if existing is not None:
-            _add_phones(existing, request.phones)
+            add_phones(session, existing, request.phones, actor=actor, note=_MORE_NUMBERS)
         else:
             wanted.append((unit, request.kind, request.phones))
     return open_tickets(
@@ -371,7 +371,7 @@ def _open_missing_traces(
         unit = units[request.unit]
         existing = live.get(("trace", unit.id))
         if existing is not None:
-            _add_phones(existing, new)
+            add_phones(session, existing, new, actor=actor, note=_MORE_NUMBERS)
             continue
         opened.append(
             open_ticket(
@@ -382,11 +382,20 @@ def _open_missing_traces(
     return opened
 
 
-def _add_phones(ticket: Ticket, phones: Sequence[str]) -> None:
+_MORE_NUMBERS = "More numbers of the case to trace."
+
+
+def add_phones(
+    session: Session, ticket: Ticket, phones: Sequence[str], *, actor: str, note: str
+) -> None:
+    """More numbers for a live trace ticket; its unit is told (an event in the same status)."""
     merged = list(dict.fromkeys([*ticket.phones, *phones]))
-    if merged != ticket.phones:
-        ticket.phones = merged
-        ticket.updated_at = datetime.now(UTC)
+    if merged == ticket.phones:
+        return
+    ticket.phones = merged
+    ticket.updated_at = datetime.now(UTC)
+    session.flush()
+    _ticket_events(session, [(ticket, ticket.status, ticket.status, None)], actor=actor, note=note)
 
 
 def _ticket_ref(ticket: Ticket | OpenedTicket, units: dict[str, Unit]) -> dict[str, object]:

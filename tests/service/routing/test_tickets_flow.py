@@ -260,3 +260,21 @@ def test_what_an_operator_sees_names_no_reporter(
     limits = {"max_bytes": 10**7, "max_pixels": 10**8}
     assert inspect_photo(photo, **limits).gps_lat is not None
     assert inspect_photo(image.content, **limits).gps_lat is None
+
+
+def test_a_number_moved_to_a_carrier_already_tracing_joins_its_ticket(
+    client: TestClient, runtime: Runtime, db_session: Session
+) -> None:
+    case_id = submit(client, runtime, db_session, location=THUAN_HOA,
+                     text="Cho vay tiền nhanh 0905123456 hoặc 0987654321")  # fmt: skip
+    detail = label(client, case_id, "ad", "loans")
+    mobifone = tickets(detail, kind="trace", unit="mobifone")[0]
+    r = move(client, operator_key(db_session, "mobifone"), mobifone["id"],
+             to="rejected", reason="not_ours", carrier="viettel")  # fmt: skip
+    assert r.status_code == 200, r.text
+    viettel = tickets(case_detail(client, case_id), kind="trace", unit="viettel")
+    assert len(viettel) == 1
+    assert viettel[0]["phones"] == ["+84987654321", "+84905123456"]
+    seen = client.get(f"/api/v1/operator/tickets/{viettel[0]['id']}",
+                      headers=operator_key(db_session, "viettel")).json()  # fmt: skip
+    assert "Viettel" in (seen["events"][-1]["note"] or "")
