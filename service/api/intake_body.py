@@ -5,7 +5,7 @@ import binascii
 from typing import Any
 
 from pydantic import ValidationError
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import ClientDisconnect, Request
 
 from service.api.problems import invalid_request
@@ -29,6 +29,22 @@ async def read_capped_body(request: Request, *, max_bytes: int) -> bytes:
     except ClientDisconnect as exc:
         raise MalformedBody("The client closed the connection before the body ended.") from exc
     return b"".join(chunks)
+
+
+async def read_form(
+    request: Request, body: bytes, *, max_files: int, max_fields: int, max_part_size: int
+) -> FormData:
+    """The multipart form of a body already read (and size-capped) by `read_capped_body`."""
+
+    async def replay() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        return await Request(request.scope, replay).form(
+            max_files=max_files, max_fields=max_fields, max_part_size=max_part_size
+        )
+    except Exception as exc:  # the multipart parser raises several unrelated types
+        raise MalformedBody(f"The multipart body cannot be parsed: {exc}.") from exc
 
 
 async def parse_intake(
@@ -87,15 +103,9 @@ def _parse_json(body: bytes) -> tuple[ReportCreate, list[IncomingPhoto]]:
 async def _parse_multipart(
     request: Request, body: bytes, max_photos: int, max_photo_bytes: int
 ) -> tuple[ReportCreate, list[IncomingPhoto]]:
-    async def replay() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    try:
-        form = await Request(request.scope, replay).form(
-            max_files=max_photos + 1, max_fields=10, max_part_size=1024 * 1024
-        )
-    except Exception as exc:  # the multipart parser raises several unrelated types
-        raise MalformedBody(f"The multipart body cannot be parsed: {exc}.") from exc
+    form = await read_form(
+        request, body, max_files=max_photos + 1, max_fields=10, max_part_size=1024 * 1024
+    )
     report_field = form.get("report")
     if not isinstance(report_field, str):
         raise InvalidRequest(

@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 
 from service.api.cases import ticket_ref
 from service.api.deps import OperatorDep, RoutingPolicyDep, RuntimeDep, SessionDep
-from service.api.intake_body import read_capped_body
+from service.api.intake_body import read_capped_body, read_form
 from service.api.problems import PROBLEM_RESPONSES, invalid_request
 from service.api.routing_schemas import (
     OperatorCaseRead,
@@ -253,15 +253,9 @@ async def _parse(
             f"'transition' JSON field and 'photos' files (got {media or 'no content type'})."
         )
 
-    async def replay() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    try:
-        form = await Request(request.scope, replay).form(
-            max_files=MAX_AFTER_PHOTOS, max_fields=4, max_part_size=64 * 1024
-        )
-    except Exception as exc:  # the multipart parser raises several unrelated types
-        raise MalformedBody(f"The multipart body cannot be parsed: {exc}.") from exc
+    form = await read_form(
+        request, body, max_files=MAX_AFTER_PHOTOS, max_fields=4, max_part_size=64 * 1024
+    )
     field = form.get("transition")
     if not isinstance(field, str):
         raise InvalidRequest(

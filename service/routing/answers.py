@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.areas.models import Ward
 from service.cases import service as case_service
 from service.cases.models import Case
 from service.cases.workflow import allowed_targets
@@ -21,10 +22,10 @@ from service.routing.service import (
     RoutingPolicy,
     add_phones,
     declined_units,
-    facts_of,
     live_tickets,
     move_ticket,
     open_ticket,
+    open_tickets,
 )
 from service.units.models import Unit
 
@@ -166,22 +167,21 @@ def _fix_not_ours(
     cable operators are asked to claim it; none left, the owning unit takes it back."""
     if case.operator_slug == unit.slug:
         case.operator_slug = None
-    facts = facts_of(session, case, policy)
+    ward_code = session.scalar(select(Ward.code).where(Ward.id == case.ward_id))
     declined = declined_units(session, case.id)
-    slugs = [s for s in policy.operators.cable_operators(facts.ward_code) if s not in declined]
-    units = {u.slug: u for u in session.scalars(select(Unit).where(Unit.slug.in_(slugs)))}
     live = {(t.kind, t.unit_id) for t in live_tickets(session, case.id)}
-    opened = 0
-    for slug in slugs:
-        other = units.get(slug)
-        if other is None or ("claim", other.id) in live:
-            continue
-        open_ticket(
-            session, case=case, unit=other, kind="claim", due_at=ticket.due_at,
+    slugs = [s for s in policy.operators.cable_operators(ward_code) if s not in declined]
+    found = session.scalars(select(Unit).where(Unit.slug.in_(slugs)))
+    others = sorted(
+        (u for u in found if ("claim", u.id) not in live), key=lambda u: slugs.index(u.slug)
+    )
+    opened = len(
+        open_tickets(
+            session, case=case, wanted=[(u, "claim", ()) for u in others], due_at=ticket.due_at,
             decision_id=ticket.decision_id, actor=SYSTEM_ACTOR,
             note=f"{unit.name} says the line is not theirs.",
-        )  # fmt: skip
-        opened += 1
+        )
+    )  # fmt: skip
     ticket.handed_on = opened > 0
     if not opened:
         case_service.record_event(
