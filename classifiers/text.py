@@ -27,6 +27,7 @@ from classifiers.detectors import OpenWorldCategory, balanced
 from classifiers.evaluation import Labelled, automation_at, group_by_family, other_by_topic
 from classifiers.fusion import WeightedProduct, train_fusion
 from classifiers.fusion import features as fusion_features
+from classifiers.held_out import subtype_by_page
 from classifiers.lexicon import LexiconCounts
 from classifiers.photo import CATEGORY_OF_SCENE, PhotoModel, train_photo_model
 from classifiers.photo import FEATURES as PHOTO_FEATURES
@@ -322,6 +323,14 @@ def _subtype_weights(rows: Sequence[Example]) -> np.ndarray:
     return balanced([e.subtype for e in rows], _weights(rows))
 
 
+def _fit_subtype(rows: Sequence[Example]) -> Pipeline:
+    return _calibrated(loose=True).fit(
+        [e.text for e in rows],
+        [e.subtype for e in rows],
+        model__sample_weight=_subtype_weights(rows),
+    )
+
+
 def _pages(examples: Sequence[Example]) -> list[str]:
     """The folds' groups: a row's source page, or the row itself when it has none."""
     return [page_of(e.source) if e.source else f"row-{i}" for i, e in enumerate(examples)]
@@ -332,9 +341,11 @@ def train(
     *,
     data_sha256: str,
     photos: tuple[Sequence[dict[str, float]], Sequence[str]] | None = None,
+    measure_subtypes: bool = False,
 ) -> TextModel:
     """The text models; with `photos` (features and scene labels), also the photo model and
-    the stacker that joins text and photo evidence."""
+    the stacker that joins text and photo evidence. `measure_subtypes` also scores the cable
+    subtype model on the corpus's pages held out in turn (five more fits)."""
     texts = [e.text for e in examples]
     category = OpenWorldCategory(_calibrated(), SEED).fit(
         texts, [e.category for e in examples], _weights(examples), _pages(examples)
@@ -343,11 +354,7 @@ def train(
     for cat in ("cable", "ad"):
         rows = [e for e in examples if e.category == cat]
         if rows and len({e.subtype for e in rows}) > 1:
-            subtypes[cat] = _calibrated(loose=True).fit(
-                [e.text for e in rows],
-                [e.subtype for e in rows],
-                model__sample_weight=_subtype_weights(rows),
-            )
+            subtypes[cat] = _fit_subtype(rows)
     priority = Pipeline(
         [
             ("features", _features(loose=True)),
@@ -367,6 +374,8 @@ def train(
         "n": len(examples),
         "held_out_pages": _held_out_pages(category, examples),
     }
+    if measure_subtypes:
+        meta["held_out_pages"]["cable_subtype"] = subtype_by_page(examples, "cable", _fit_subtype)
     photo_model = fusion = None
     if photos is not None:
         photo_model, fusion = _train_photo_side(category, examples, *photos)

@@ -460,7 +460,9 @@ def model_train(
         digest = hashlib.sha256(digest.encode() + extra).hexdigest()
         typer.echo(f"{len(fixes)} correction(s) from inspectors added")
     with typer.progressbar(length=1, label=f"training on {len(examples)} examples") as bar:
-        model = text_model.train(examples, data_sha256=digest, photos=photo_data)
+        model = text_model.train(
+            examples, data_sha256=digest, photos=photo_data, measure_subtypes=True
+        )
         if photo_data and photos:
             model.meta["photo_data"] = str(photos.name)
             model.meta["photo_data_sha256"] = text_model.sha256_of([photos])
@@ -579,6 +581,14 @@ def _print_real_text_figures(
             f"macro-F1 {held['macro_f1']:.3f} ({families}); at {threshold:g}, "
             f"{at['automatic']:.1%} decided without a person, right {at['right']:.1%} of the time"
         )
+        subtypes = held.get("cable_subtype")
+        if subtypes:
+            typer.echo(
+                f"  their cables' subtype right for {subtypes['accuracy']:.1%} of "
+                f"{subtypes['n']} (commonest errors: "
+                + ", ".join(f"{k} {v}" for k, v in subtypes["confusions"].items())
+                + ")"
+            )
         topics = held.get("other_by_topic", {})
         if topics:
             typer.echo(
