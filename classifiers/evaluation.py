@@ -4,7 +4,7 @@ threshold leaves to people. Pure functions over decisions already made."""
 import csv
 import hashlib
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,3 +140,34 @@ def other_by_topic(rows: Sequence[Labelled]) -> dict[str, tuple[int, int]]:
             out[r.topic][0] += r.predicted_category == "other"
             out[r.topic][1] += 1
     return {k: (v[0], v[1]) for k, v in sorted(out.items())}
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """How two people's labels of the same rows agree: the share of rows both gave a
+    subtype that got the same one, Cohen's kappa on those (agreement beyond chance), and the
+    share of rows with the same urgency."""
+
+    subtype_n: int
+    subtype_agreement: float
+    subtype_kappa: float
+    priority_n: int
+    priority_agreement: float
+
+
+def agreement(first: dict[str, RowLabels], second: dict[str, RowLabels]) -> Agreement:
+    both = [(first[k], second[k]) for k in sorted(first.keys() & second.keys())]
+    typed = [(a.subtype, b.subtype) for a, b in both if a.subtype and b.subtype]
+    same = sum(a == b for a, b in typed) / len(typed) if typed else 0.0
+    left = Counter(a for a, _ in typed)
+    right = Counter(b for _, b in typed)
+    chance = sum(left[s] * right[s] for s in left) / len(typed) ** 2 if typed else 0.0
+    kappa = (same - chance) / (1 - chance) if chance < 1 else 1.0
+    urgency = [(a.priority, b.priority) for a, b in both if a.priority and b.priority]
+    return Agreement(
+        subtype_n=len(typed),
+        subtype_agreement=same,
+        subtype_kappa=kappa,
+        priority_n=len(urgency),
+        priority_agreement=sum(a == b for a, b in urgency) / len(urgency) if urgency else 0.0,
+    )
