@@ -5,10 +5,12 @@ import csv
 import hashlib
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import numpy as np
 
 # Citizens' own words (reporting portals, readers' letters) against the press and officials.
 _PORTAL_HINTS = ("tuongtac", "1022", "gopy", "phananh", "hanhchinhcong", "dichvucong")
@@ -171,3 +173,27 @@ def agreement(first: dict[str, RowLabels], second: dict[str, RowLabels]) -> Agre
         priority_n=len(urgency),
         priority_agreement=sum(a == b for a, b in urgency) / len(urgency) if urgency else 0.0,
     )
+
+
+# ---------------------------------------------------------------- how far a figure can be trusted
+BOOTSTRAP_ROUNDS = 2000
+BOOTSTRAP_SEED = 20261203
+
+
+def bootstrap_interval(
+    n: int,
+    figure: Callable[[Sequence[int]], float],
+    *,
+    level: float = 0.95,
+    rounds: int = BOOTSTRAP_ROUNDS,
+    seed: int = BOOTSTRAP_SEED,
+) -> tuple[float, float]:
+    """The percentile bootstrap interval of a figure over n rows: `figure` scores a
+    resample given as row indexes (drawn with replacement, n of them, `rounds` times). On a
+    small set it says how much the figure could move on another set like it."""
+    if n == 0:
+        return (0.0, 0.0)
+    rng = np.random.default_rng(seed)
+    values = np.array([figure(rng.integers(0, n, size=n).tolist()) for _ in range(rounds)])
+    tail = (1 - level) / 2
+    return (float(np.quantile(values, tail)), float(np.quantile(values, 1 - tail)))

@@ -507,6 +507,7 @@ def model_eval(
         ("keyword rule (baseline)", [text_model.keyword_rule(e.text) for e in examples]),
     ):
         _print_scores(name, text_model.score(truth, predicted), len(examples))
+    _print_interval(truth, [d.category for d in decisions])
     has_subtypes = any(e.subtype for e in examples)
     if has_subtypes:
         typer.echo(
@@ -644,12 +645,38 @@ def _print_team_labelled(examples: list[Any], decisions: list[Any], labels: Path
         f"cables; urgent cables called urgent {cable['urgent_recall']:.1%} of "
         f"{cable['urgent_n']:.0f} (precision {cable['urgent_precision']:.1%})"
     )
+    typed = [
+        r.subtype == r.predicted_subtype
+        for r in rows
+        if r.category == "cable" and r.subtype and r.predicted_category == "cable"
+    ]
+    if typed:
+        low, high = evaluation.bootstrap_interval(
+            len(typed), lambda picked: sum(typed[i] for i in picked) / len(picked)
+        )
+        typer.echo(f"  95% bootstrap interval of the subtype figure: {low:.1%} to {high:.1%}")
     topics = evaluation.other_by_topic(rows)
     if topics:
         typer.echo(
             "other, called other per topic: "
             + ", ".join(f"{t} {hit}/{n}" for t, (hit, n) in topics.items())
         )
+
+
+def _print_interval(truth: list[str], predicted: list[str]) -> None:
+    from classifiers import evaluation
+    from classifiers import text as text_model
+
+    low, high = evaluation.bootstrap_interval(
+        len(truth),
+        lambda rows: (
+            text_model.score([truth[i] for i in rows], [predicted[i] for i in rows]).macro_f1
+        ),
+    )
+    typer.echo(
+        f"  the model's macro-F1, 95% bootstrap interval over these {len(truth)} reports: "
+        f"{low:.3f} to {high:.3f}"
+    )
 
 
 def _print_scores(name: str, scores: Any, n: int) -> None:

@@ -1,3 +1,4 @@
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,23 @@ def test_agreement_counts_only_rows_both_typed() -> None:
     assert found.subtype_agreement == 2 / 3
     assert found.priority_agreement == 1.0
     assert 0 < found.subtype_kappa < 2 / 3
+
+
+def test_bootstrap_interval_brackets_the_figure_and_narrows_with_more_rows() -> None:
+    def share(right: list[bool]) -> Callable[[Sequence[int]], float]:
+        return lambda rows: sum(right[i] for i in rows) / len(rows)
+
+    small = [True] * 37 + [False] * 9  # 80 % of 46
+    large = small * 10
+    low, high = evaluation.bootstrap_interval(len(small), share(small))
+    assert low < 37 / 46 < high
+    assert high - low > 0.15  # 46 rows: more than ±7 points
+    wide = high - low
+    low, high = evaluation.bootstrap_interval(len(large), share(large))
+    narrow = high - low
+    assert narrow < wide / 2
+    assert evaluation.bootstrap_interval(5, share([True] * 5)) == (1.0, 1.0)
+    assert evaluation.bootstrap_interval(0, share([])) == (0.0, 0.0)
+    assert evaluation.bootstrap_interval(46, share(small)) == evaluation.bootstrap_interval(
+        46, share(small)
+    )
