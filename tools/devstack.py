@@ -378,7 +378,7 @@ def cmd_run(_args: list[str]) -> int:
     for step in (["db", "upgrade"], ["units", "load"], ["wards", "load"], ["route", "load"]):
         sh(triage, *step, cwd=ROOT, env=env)
     if _model_is_stale(LOCAL / "models" / "text.joblib"):
-        sh(triage, "model", "train", cwd=ROOT, env=env)  # from the corpus in the repo, ~6 s
+        sh(triage, "model", "train", cwd=ROOT, env=env)  # from the corpus in the repo, 1-2 min
     sh(triage, "seed", "demo", cwd=ROOT, env=env)
     sh(triage, "clients", "ensure-dev", cwd=ROOT, env=env)  # prints the dev client key
     host, port = env.get("TRIAGE_HOST", "127.0.0.1"), env.get("TRIAGE_PORT", "8000")
