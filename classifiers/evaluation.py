@@ -116,14 +116,12 @@ def subtype_and_urgency(rows: Sequence[Labelled], category: str = "cable") -> di
     category was decided: a hazard called `other` is a hazard missed), and the precision
     of `urgent` among its rows."""
     mine = [r for r in rows if r.category == category]
-    typed = [r for r in mine if r.subtype and r.predicted_category == category]
+    hits = subtype_hits(rows, category)
     urgent = [r for r in mine if r.priority == "urgent"]
     called = [r for r in mine if r.priority and r.predicted_priority == "urgent"]
     return {
-        "subtype_n": len(typed),
-        "subtype_accuracy": sum(r.subtype == r.predicted_subtype for r in typed) / len(typed)
-        if typed
-        else 0.0,
+        "subtype_n": len(hits),
+        "subtype_accuracy": sum(hits) / len(hits) if hits else 0.0,
         "urgent_n": len(urgent),
         "urgent_recall": sum(r.predicted_priority == "urgent" for r in urgent) / len(urgent)
         if urgent
@@ -132,6 +130,16 @@ def subtype_and_urgency(rows: Sequence[Labelled], category: str = "cable") -> di
         if called
         else 1.0,
     }
+
+
+def subtype_hits(rows: Sequence[Labelled], category: str = "cable") -> list[bool]:
+    """Per row of `category` classified as such and labelled with a subtype: is its subtype
+    right?"""
+    return [
+        r.subtype == r.predicted_subtype
+        for r in rows
+        if r.category == category and r.subtype and r.predicted_category == category
+    ]
 
 
 def other_by_topic(rows: Sequence[Labelled]) -> dict[str, tuple[int, int]]:

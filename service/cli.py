@@ -645,11 +645,7 @@ def _print_team_labelled(examples: list[Any], decisions: list[Any], labels: Path
         f"cables; urgent cables called urgent {cable['urgent_recall']:.1%} of "
         f"{cable['urgent_n']:.0f} (precision {cable['urgent_precision']:.1%})"
     )
-    typed = [
-        r.subtype == r.predicted_subtype
-        for r in rows
-        if r.category == "cable" and r.subtype and r.predicted_category == "cable"
-    ]
+    typed = evaluation.subtype_hits(rows)
     if typed:
         low, high = evaluation.bootstrap_interval(
             len(typed), lambda picked: sum(typed[i] for i in picked) / len(picked)
