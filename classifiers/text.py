@@ -27,7 +27,7 @@ from classifiers.detectors import OpenWorldCategory, balanced
 from classifiers.evaluation import Labelled, automation_at, group_by_family, other_by_topic
 from classifiers.fusion import WeightedProduct, train_fusion
 from classifiers.fusion import features as fusion_features
-from classifiers.held_out import subtype_by_page
+from classifiers.held_out import subtype_by_page, urgency_by_page
 from classifiers.lexicon import LexiconCounts
 from classifiers.photo import CATEGORY_OF_SCENE, PhotoModel, train_photo_model
 from classifiers.photo import FEATURES as PHOTO_FEATURES
@@ -149,6 +149,16 @@ class SubtypePicker:
     def predict(self, texts: Sequence[str]) -> list[str]:
         classes = list(self.model.classes_)
         return [pick_subtype(classes, row)[0] for row in self.model.predict_proba(list(texts))]
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityPicker:
+    """A fitted priority model that calls `urgent` as the service does (URGENT_AT)."""
+
+    model: Pipeline
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        return _urgency(self.model, texts)
 
 
 @dataclass
@@ -359,6 +369,13 @@ def _fit_subtype(rows: Sequence[Example]) -> Pipeline:
     )
 
 
+def _fit_priority(rows: Sequence[Example]) -> Pipeline:
+    model = LogisticRegression(C=4.0, max_iter=3000, random_state=SEED, class_weight="balanced")
+    return Pipeline([("features", _features(loose=True)), ("model", model)]).fit(
+        [e.text for e in rows], [e.priority for e in rows], model__sample_weight=_weights(rows)
+    )
+
+
 def _pages(examples: Sequence[Example]) -> list[str]:
     """The folds' groups: a row's source page, or the row itself when it has none."""
     return [page_of(e.source) if e.source else f"row-{i}" for i, e in enumerate(examples)]
@@ -373,7 +390,7 @@ def train(
 ) -> TextModel:
     """The text models; with `photos` (features and scene labels), also the photo model and
     the stacker that joins text and photo evidence. `measure_subtypes` also scores the cable
-    subtype model on the corpus's pages held out in turn (five more fits)."""
+    subtype and priority models on the corpus's pages held out in turn (ten more fits)."""
     texts = [e.text for e in examples]
     category = OpenWorldCategory(_calibrated(), SEED).fit(
         texts, [e.category for e in examples], _weights(examples), _pages(examples)
@@ -383,17 +400,7 @@ def train(
         rows = [e for e in examples if e.category == cat]
         if rows and len({e.subtype for e in rows}) > 1:
             subtypes[cat] = _fit_subtype(rows)
-    priority = Pipeline(
-        [
-            ("features", _features(loose=True)),
-            (
-                "model",
-                LogisticRegression(
-                    C=4.0, max_iter=3000, random_state=SEED, class_weight="balanced"
-                ),
-            ),
-        ]
-    ).fit(texts, [e.priority for e in examples], model__sample_weight=_weights(examples))
+    priority = _fit_priority(examples)
     version = f"text-{datetime.now(UTC):%Y%m%d}-{data_sha256[:8]}"
     meta: dict[str, Any] = {
         "version": version,
@@ -405,6 +412,9 @@ def train(
     if measure_subtypes:
         meta["held_out_pages"]["cable_subtype"] = subtype_by_page(
             examples, "cable", lambda rows: SubtypePicker(_fit_subtype(rows))
+        )
+        meta["held_out_pages"]["cable_urgency"] = urgency_by_page(
+            examples, "cable", lambda rows: PriorityPicker(_fit_priority(rows))
         )
     photo_model = fusion = None
     if photos is not None:

@@ -590,6 +590,12 @@ def _print_real_text_figures(
                 + ", ".join(f"{k} {v}" for k, v in subtypes["confusions"].items())
                 + ")"
             )
+        urgency = held.get("cable_urgency")
+        if urgency:
+            typer.echo(
+                f"  their urgent cables called urgent {urgency['urgent_recall']:.1%} of "
+                f"{urgency['urgent_n']} (precision {urgency['urgent_precision']:.1%})"
+            )
         topics = held.get("other_by_topic", {})
         if topics:
             typer.echo(
