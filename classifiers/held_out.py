@@ -18,13 +18,10 @@ FOLDS = 5
 
 # Fits a model on rows (text, labels, weight) and returns it: its predict(texts) answers a
 # subtype (subtype_by_page) or a priority (urgency_by_page) per text.
-SubtypeFit = Callable[[Sequence["Example"]], Any]
-PriorityFit = SubtypeFit
+ModelFit = Callable[[Sequence["Example"]], Any]
 
 
-def subtype_by_page(
-    examples: Sequence["Example"], category: str, fit: SubtypeFit
-) -> dict[str, Any]:
+def subtype_by_page(examples: Sequence["Example"], category: str, fit: ModelFit) -> dict[str, Any]:
     """Of `category`'s open-world rows (those with a source page), the share whose subtype is
     right when the model was trained without their page (folds grouped by page; rows with no
     page, the templated ones, always train), and the commonest confusions (truth → called)."""
@@ -50,9 +47,7 @@ def subtype_by_page(
     }
 
 
-def urgency_by_page(
-    examples: Sequence["Example"], category: str, fit: PriorityFit
-) -> dict[str, Any]:
+def urgency_by_page(examples: Sequence["Example"], category: str, fit: ModelFit) -> dict[str, Any]:
     """How the priority model (trained on every category, as the service's is) calls
     `category`'s open-world rows urgent when their page was held out: recall and precision
     of `urgent` among them (folds grouped by page; rows with no page always train)."""

@@ -386,10 +386,10 @@ def train(
     *,
     data_sha256: str,
     photos: tuple[Sequence[dict[str, float]], Sequence[str]] | None = None,
-    measure_subtypes: bool = False,
+    measure_held_out: bool = False,
 ) -> TextModel:
     """The text models; with `photos` (features and scene labels), also the photo model and
-    the stacker that joins text and photo evidence. `measure_subtypes` also scores the cable
+    the stacker that joins text and photo evidence. `measure_held_out` also scores the cable
     subtype and priority models on the corpus's pages held out in turn (ten more fits)."""
     texts = [e.text for e in examples]
     category = OpenWorldCategory(_calibrated(), SEED).fit(
@@ -409,7 +409,7 @@ def train(
         "n": len(examples),
         "held_out_pages": _held_out_pages(category, examples),
     }
-    if measure_subtypes:
+    if measure_held_out:
         meta["held_out_pages"]["cable_subtype"] = subtype_by_page(
             examples, "cable", lambda rows: SubtypePicker(_fit_subtype(rows))
         )

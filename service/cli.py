@@ -461,7 +461,7 @@ def model_train(
         typer.echo(f"{len(fixes)} correction(s) from inspectors added")
     with typer.progressbar(length=1, label=f"training on {len(examples)} examples") as bar:
         model = text_model.train(
-            examples, data_sha256=digest, photos=photo_data, measure_subtypes=True
+            examples, data_sha256=digest, photos=photo_data, measure_held_out=True
         )
         if photo_data and photos:
             model.meta["photo_data"] = str(photos.name)
