@@ -27,17 +27,20 @@ GROUPS: dict[str, str] = {
     # How a hanging line looks, one group per cable subtype (see LABELLING.md).
     "tangled": (
         "chang chit, chang cheo, mang nhen, roi nhu to vo, roi tung, bui day, bo day, lon xon, "
-        "giang mac, xoan, cuon vao nhau, bung nhung, mat my quan, bui cap, quan vao nhau"
+        "giang mac, xoan, cuon vao nhau, bung nhung, bui cap, quan vao nhau"
     ),
     "low": (
         "lung thung, long thong, thong xuong, vong thap, vong xuong, chung vong, sa xuong, "
         "sa thap, treo thap, qua thap, rat thap, sat mat dat, sat mat duong, ngang dau, "
         "ngang tam, ngang co, vuong co, vuong xe, vat ngang, giang ngang, cach mat dat, "
-        "cach mat duong, bi vong, vong sat, de vuong, vuong vao, sa sat"
+        "cach mat duong, bi vong, vong sat, de vuong, vuong vao, sa sat, xa xuong, tre xuong, "
+        "chung xuong, chung thap, lung chung, triu xuong, ngang nguc, sat dau, nang len cao, "
+        "nang do cao, keo cang"
     ),
     "fallen": (
         "dut, bi dut, dut roi, roi xuong, rot, rot xuong, nam duoi duong, nam tren duong, "
-        "nam giua duong, keo dut, xe keo, xe cau, sau bao, gay do"
+        "nam giua duong, keo dut, xe keo, xe cau, sau bao, gay do, dut xuong, dut ngang, "
+        "nam vat, nam tren via he, roi xuong via he, tuot khoi cot, nam duoi dat"
     ),
     "pole_box": (
         "cot nghieng, cot vien thong, cot bi gay, tru nghieng, hop cap, tu cap, mang xong, "
@@ -45,7 +48,8 @@ GROUPS: dict[str, str] = {
     ),
     "abandoned": (
         "vo chu, khong su dung, khong con su dung, bo hoang, bo di, cap cu, day cu, "
-        "thu hoi, cat bo, thao do, day chet, khong ro chu, het hop dong"
+        "thu hoi, cat bo, thao do, day chet, khong ro chu, het hop dong, vut bo, bo lai, roi vai, "
+        "thoi su dung, ngung su dung, khong con dung, day thua, cap thua, cap chet, khong dung nua"
     ),
     # Generic wire words: citizens call every wire "dây điện".
     "wire": "day, day dien, soi day, cot dien, tru dien, cot",
