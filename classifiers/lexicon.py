@@ -1,8 +1,8 @@
 """The domain lexicon: groups of folded terms that say what a report is about, counted as
 features beside the n-grams. A term the corpus rarely shows ("xuất tuyến", "tem QCRV")
 shares its group's weight with common ones ("điện lực", "rao vặt"), which n-grams alone
-cannot do. Written from the labelling rules (classifiers/corpus/LABELLING.md), not from any
-evaluation set."""
+cannot do. Written from the labelling rules (classifiers/corpus/LABELLING.md) and the terms
+the team's own corpus rows use, not from any evaluation set."""
 
 import re
 from collections.abc import Sequence
@@ -34,12 +34,12 @@ GROUPS: dict[str, str] = {
         "sa thap, treo thap, qua thap, rat thap, sat mat dat, sat mat duong, ngang dau, "
         "ngang tam, ngang co, vuong co, vuong xe, vat ngang, giang ngang, cach mat dat, "
         "cach mat duong, bi vong, vong sat, de vuong, vuong vao, sa sat, xa xuong, tre xuong, "
-        "chung xuong, chung thap, lung chung, triu xuong, ngang nguc, sat dau, nang len cao, "
-        "nang do cao, keo cang"
+        "chung xuong, chung thap, triu xuong, ngang nguc, sat dau, nang len cao, nang do cao, "
+        "keo cang"
     ),
     "fallen": (
         "dut, bi dut, dut roi, roi xuong, rot, rot xuong, nam duoi duong, nam tren duong, "
-        "nam giua duong, keo dut, xe keo, xe cau, sau bao, gay do, dut xuong, dut ngang, "
+        "nam giua duong, keo dut, xe keo, xe cau, sau bao, gay do, dut ngang, "
         "nam vat, nam tren via he, roi xuong via he, tuot khoi cot, nam duoi dat"
     ),
     "pole_box": (
@@ -48,7 +48,7 @@ GROUPS: dict[str, str] = {
     ),
     "abandoned": (
         "vo chu, khong su dung, khong con su dung, bo hoang, bo di, cap cu, day cu, "
-        "thu hoi, cat bo, thao do, day chet, khong ro chu, het hop dong, vut bo, bo lai, roi vai, "
+        "thu hoi, cat bo, thao do, day chet, khong ro chu, het hop dong, bo lai, roi vai, "
         "thoi su dung, ngung su dung, khong con dung, day thua, cap thua, cap chet, khong dung nua"
     ),
     # Generic wire words: citizens call every wire "dây điện".
