@@ -369,9 +369,15 @@ def _subtype_weights(rows: Sequence[Example]) -> np.ndarray:
     return balanced([e.subtype for e in rows], _weights(rows))
 
 
+def _loose_linear(c: float, class_weight: str | None = None) -> Pipeline:
+    """An uncalibrated logistic regression over the features with the loose lexicon: what
+    the subtype and priority models are, once a report is known to be about a line."""
+    model = LogisticRegression(C=c, max_iter=3000, random_state=SEED, class_weight=class_weight)
+    return Pipeline([("features", _features(loose=True)), ("model", model)])
+
+
 def _fit_subtype(rows: Sequence[Example]) -> Pipeline:
-    model = LogisticRegression(C=SUBTYPE_C, max_iter=3000, random_state=SEED)
-    return Pipeline([("features", _features(loose=True)), ("model", model)]).fit(
+    return _loose_linear(SUBTYPE_C).fit(
         [e.text for e in rows],
         [e.subtype for e in rows],
         model__sample_weight=_subtype_weights(rows),
@@ -379,8 +385,7 @@ def _fit_subtype(rows: Sequence[Example]) -> Pipeline:
 
 
 def _fit_priority(rows: Sequence[Example]) -> Pipeline:
-    model = LogisticRegression(C=4.0, max_iter=3000, random_state=SEED, class_weight="balanced")
-    return Pipeline([("features", _features(loose=True)), ("model", model)]).fit(
+    return _loose_linear(REGULARISATION_C, class_weight="balanced").fit(
         [e.text for e in rows], [e.priority for e in rows], model__sample_weight=_weights(rows)
     )
 
